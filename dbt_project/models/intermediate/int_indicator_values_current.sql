@@ -1,0 +1,74 @@
+-- Rule 2 (current values). The values of current files only, one row per (unit, period, indicator).
+--   unit returns        -> the submitting unit's own values (unit_code = submitter_code);
+--   evaluation returns  -> values the evaluator reports for many units (unit_code per row).
+-- A value is taken only from the indicator's designated source (indicators.source: 'self' = the
+-- unit's own return, otherwise that evaluator's return), as the validator and the template do.
+-- Should a current file repeat an indicator for a unit, its first row (lowest source_row) wins.
+with current_files as (
+    select sha256, return_type, submitter_code, period, received_at
+    from {{ ref('int_return_files_versioned') }}
+    where is_current
+),
+
+return_values as (
+    select * from {{ ref('stg_returns__values') }}
+),
+
+indicators as (
+    select indicator_code, source from {{ ref('stg_reference__indicators') }}
+),
+
+values_of_current_files as (
+    select
+        case
+            when current_files.return_type = 'unit' then current_files.submitter_code
+            else return_values.unit_code
+        end                                 as unit_code,
+        current_files.period,
+        return_values.indicator_code,
+        return_values.value,
+        return_values.value_text,
+        return_values.is_na,
+        current_files.return_type,
+        current_files.submitter_code,
+        return_values.sha256,
+        return_values.source_row
+    from return_values
+    inner join current_files
+        on current_files.sha256 = return_values.sha256
+),
+
+values_from_designated_source as (
+    select values_of_current_files.*
+    from values_of_current_files
+    inner join indicators
+        on indicators.indicator_code = values_of_current_files.indicator_code
+    where values_of_current_files.unit_code is not null
+      and (
+            (indicators.source = 'self' and values_of_current_files.return_type = 'unit')
+         or (indicators.source = values_of_current_files.submitter_code
+             and values_of_current_files.return_type = 'evaluation')
+      )
+),
+
+deduplicated as (
+    select *
+    from values_from_designated_source
+    qualify row_number() over (
+        partition by unit_code, period, indicator_code
+        order by source_row, sha256
+    ) = 1
+)
+
+select
+    unit_code,
+    period,
+    indicator_code,
+    value,
+    value_text,
+    is_na,
+    return_type,
+    submitter_code,
+    sha256,
+    source_row
+from deduplicated

@@ -1,0 +1,48 @@
+-- Rule 9 (rank within the peer group and period; ties share a rank: 1, 2, 2, 4) and
+-- rule 10 (grade and light: the band with the highest min_score <= total_score).
+with totals as (
+    select * from {{ ref('int_unit_scores_totalled') }}
+),
+
+grade_bands as (
+    select grade, grade_en, min_score, light from {{ ref('stg_reference__grade_bands') }}
+),
+
+ranked as (
+    select
+        *,
+        rank() over (partition by peer_group, period order by total_score desc) as rank_in_group,
+        count(*) over (partition by peer_group, period)                         as group_size
+    from totals
+),
+
+graded as (
+    select
+        ranked.*,
+        grade_bands.grade,
+        grade_bands.grade_en,
+        grade_bands.light
+    from ranked
+    left join grade_bands
+        on grade_bands.min_score <= ranked.total_score
+    qualify row_number() over (
+        partition by ranked.unit_code, ranked.period
+        order by grade_bands.min_score desc nulls last
+    ) = 1
+)
+
+select
+    unit_code,
+    period,
+    tier,
+    peer_group,
+    indicator_score,
+    bonus,
+    deduction,
+    total_score,
+    rank_in_group,
+    group_size,
+    grade,
+    grade_en,
+    light
+from graded

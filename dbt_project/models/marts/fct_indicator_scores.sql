@@ -1,0 +1,22 @@
+-- Indicator scores with traffic lights: one row per scored unit, period and applicable indicator.
+with indicator_scores as (
+    select * from {{ ref('int_indicator_scores_computed') }}
+)
+
+select
+    cast(unit_code as varchar)          as unit_code,
+    cast(period as varchar)             as period,
+    cast(indicator_code as varchar)     as indicator_code,
+    cast(dimension_code as varchar)     as dimension_code,
+    cast(measure_code as varchar)       as measure_code,
+    cast(scoring_method as varchar)     as method,
+    cast(raw_value as double)           as raw_value,
+    cast(target as double)              as target,
+    cast(attainment_ratio as double)    as attainment_ratio,
+    cast(score as double)               as score,
+    cast(max_score as double)           as max_score,
+    cast(light as varchar)              as light,
+    cast(is_missing as boolean)         as is_missing,
+    cast(is_na as boolean)              as is_na
+from indicator_scores
+order by period, unit_code, indicator_code

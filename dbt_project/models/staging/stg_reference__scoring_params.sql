@@ -1,0 +1,17 @@
+-- Global scoring parameters pivoted to one row with typed columns.
+with source as (
+    select trim(param) as param, trim(value) as value from {{ ref('scoring_params') }}
+),
+
+pivoted as (
+    select
+        max(case when param = 'bonus_cap'                then try_cast(value as double) end) as bonus_cap,
+        max(case when param = 'deduction_cap'            then try_cast(value as double) end) as deduction_cap,
+        max(case when param = 'score_floor'              then try_cast(value as double) end) as score_floor,
+        max(case when param = 'light_yellow_ratio'       then try_cast(value as double) end) as light_yellow_ratio,
+        max(case when param = 'light_green_score_ratio'  then try_cast(value as double) end) as light_green_score_ratio,
+        max(case when param = 'light_yellow_score_ratio' then try_cast(value as double) end) as light_yellow_score_ratio
+    from source
+)
+
+select * from pivoted

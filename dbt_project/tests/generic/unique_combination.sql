@@ -1,0 +1,11 @@
+{#- The combination of the listed columns is unique in the model (dbt_utils-free). -#}
+{% test unique_combination(model, combination_of_columns) %}
+
+select
+    {{ combination_of_columns | join(', ') }},
+    count(*) as n_rows
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+
+{% endtest %}

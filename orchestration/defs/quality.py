@@ -1,0 +1,49 @@
+"""Quality: judge new returns with the GX suites; rejected ones go to quarantine with a notice."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
+from orchestration.defs.resources import WuxingHome
+from orchestration.returns.intake import intake
+from orchestration.returns.validate import SUITE_FOR_TYPE
+
+SUITE_CHECKS = [
+    dg.AssetCheckSpec(name=suite, asset="validated_returns",
+                      description=f"Great Expectations suite expectations/{suite}.json on every new return; "
+                                  "warns when a return is rejected")
+    for suite in SUITE_FOR_TYPE.values()
+]
+
+
+@dg.asset(group_name="quality", deps=[archived_returns], pool=WAREHOUSE_POOL,
+          kinds={"python", "duckdb"}, check_specs=SUITE_CHECKS,
+          description="新收文件的校验结论与数据（raw 层） / Verdicts and values of new returns in raw.*")
+def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.MaterializeResult:
+    report = intake(wuxing.home, wuxing.reference())
+    runs = {run.suite: run for run in report.suite_runs}
+    checks = []
+    for spec in SUITE_CHECKS:
+        run = runs.get(spec.name)
+        checks.append(dg.AssetCheckResult(
+            check_name=spec.name,
+            passed=run is None or run.rejected_returns == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={} if run is None else {
+                "returns_validated": run.returns, "rows_validated": run.rows,
+                "expectations": run.expectations, "returns_rejected": run.rejected_returns,
+                "failed_rules": dg.MetadataValue.json(run.failed_expectations),
+            },
+        ))
+    rejected = "\n".join(f"| {name} | {reason} |" for name, reason in list(report.rejected.items())[:50])
+    return dg.MaterializeResult(
+        metadata={
+            "returns_accepted": len(report.accepted),
+            "returns_rejected": len(report.rejected),
+            "rows_in": report.rows_in,
+            "rejections": dg.MetadataValue.md(
+                "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),
+        },
+        check_results=checks,
+    )

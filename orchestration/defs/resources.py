@@ -1,0 +1,22 @@
+"""Configured resources shared by the definition modules."""
+
+from __future__ import annotations
+
+from dagster import ConfigurableResource
+
+from orchestration.home import Home
+from orchestration.reference import Reference
+
+
+class WuxingHome(ConfigurableResource):
+    """The home folder a run reads returns from and writes results to."""
+
+    root: str
+
+    @property
+    def home(self) -> Home:
+        return Home.resolve(self.root).ensure()
+
+    def reference(self) -> Reference:
+        """The reference data from seeds/ (read fresh for every run)."""
+        return Reference.load()

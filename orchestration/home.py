@@ -1,0 +1,53 @@
+"""The home folder: where returns land, are archived, quarantined, scored and published."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOME = "./var"
+
+
+@dataclass(frozen=True)
+class Home:
+    """Paths of one wuxing home folder."""
+
+    root: Path
+
+    @classmethod
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> "Home":
+        """The home given, else $WUXING_HOME, else ./var, as an absolute path."""
+        return cls(Path(home or os.environ.get("WUXING_HOME") or DEFAULT_HOME).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def archive(self) -> Path:
+        return self.root / "archive"
+
+    @property
+    def quarantine(self) -> Path:
+        return self.root / "quarantine"
+
+    @property
+    def warehouse(self) -> Path:
+        """The working DuckDB file (one writer at a time)."""
+        return self.root / "warehouse" / "wuxing.duckdb"
+
+    @property
+    def published(self) -> Path:
+        return self.root / "published"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.root / "dagster"
+
+    def ensure(self) -> "Home":
+        """Create the folders of the layout if missing."""
+        for path in (self.landing, self.archive, self.quarantine, self.warehouse.parent,
+                     self.published, self.dagster_home):
+            path.mkdir(parents=True, exist_ok=True)
+        return self

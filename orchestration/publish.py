@@ -1,0 +1,71 @@
+"""Publishing the marts: a fresh DuckDB file and Parquet snapshot, swapped in atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from orchestration.home import Home
+
+PUBLISHED_DB = "wuxing.duckdb"
+PARQUET_LINK = "parquet"
+SNAPSHOTS = "snapshots"
+KEEP_SNAPSHOTS = 3
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a publish wrote."""
+
+    database: Path
+    parquet_dir: Path
+    tables: dict[str, int]  # mart -> rows
+
+
+def mart_tables(warehouse: Path) -> list[str]:
+    """Tables in the warehouse's marts schema."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("select table_name from information_schema.tables "
+                           "where table_schema = 'marts' order by table_name").fetchall()
+    return [r[0] for r in rows]
+
+
+def publish(home: Home, now: datetime | None = None) -> Publication:
+    """Copy every mart into a new DuckDB file and Parquet folder, then swap both into place.
+
+    Readers holding the previous file keep reading it; new readers see the new one; nobody sees
+    a half-written file, and the working warehouse is never opened by analysts.
+    """
+    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
+    home.published.mkdir(parents=True, exist_ok=True)
+    snapshot = home.published / SNAPSHOTS / stamp
+    snapshot.mkdir(parents=True)
+    staging_db = home.published / f".{PUBLISHED_DB}.{stamp}.part"
+    tables = mart_tables(home.warehouse)
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(staging_db)) as con:
+        con.execute(f"attach '{home.warehouse}' as wh (read_only)")
+        con.execute("create schema marts")
+        for table in tables:
+            con.execute(f"create table marts.{table} as select * from wh.marts.{table}")
+            con.execute(f"copy marts.{table} to '{snapshot / table}.parquet' (format parquet)")
+            counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        con.execute("detach wh")
+    os.replace(staging_db, home.published / PUBLISHED_DB)
+    link = home.published / PARQUET_LINK
+    tmp_link = home.published / f".{PARQUET_LINK}.{stamp}"
+    os.symlink(Path(SNAPSHOTS) / stamp, tmp_link)
+    os.replace(tmp_link, link)
+    _prune(home.published / SNAPSHOTS)
+    return Publication(database=home.published / PUBLISHED_DB, parquet_dir=link, tables=counts)
+
+
+def _prune(snapshots: Path) -> None:
+    """Keep the newest snapshots only; readers of an older one have had a full run to finish."""
+    for old in sorted(snapshots.iterdir())[:-KEEP_SNAPSHOTS]:
+        shutil.rmtree(old, ignore_errors=True)

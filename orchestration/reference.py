@@ -1,0 +1,76 @@
+"""Reference data (units, evaluators, indicator framework) read from `seeds/` for Python use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.paths import SEEDS_DIR
+
+
+def _read_seed(seeds_dir: Path, name: str) -> pd.DataFrame:
+    """Read one seed CSV with every column as text, blanks as empty strings."""
+    return pd.read_csv(seeds_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def _split(cell: str) -> list[str]:
+    """Split a `|`-separated seed cell."""
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The seeds as pandas frames plus the look-ups validation and writers need."""
+
+    units: pd.DataFrame
+    evaluators: pd.DataFrame
+    indicators: pd.DataFrame
+    targets: pd.DataFrame
+
+    @classmethod
+    def load(cls, seeds_dir: Path = SEEDS_DIR) -> "Reference":
+        """Load the reference data from a seeds folder."""
+        return cls(
+            units=_read_seed(seeds_dir, "units"),
+            evaluators=_read_seed(seeds_dir, "evaluators"),
+            indicators=_read_seed(seeds_dir, "indicators"),
+            targets=_read_seed(seeds_dir, "indicator_targets"),
+        )
+
+    @cached_property
+    def unit_tier(self) -> dict[str, str]:
+        """unit_code -> tier."""
+        return dict(zip(self.units.unit_code, self.units.tier))
+
+    @cached_property
+    def unit_name(self) -> dict[str, str]:
+        """unit_code (or evaluator_code) -> official name."""
+        names = dict(zip(self.units.unit_code, self.units.unit_name))
+        names.update(zip(self.evaluators.evaluator_code, self.evaluators.evaluator_name))
+        return names
+
+    @cached_property
+    def name_to_code(self) -> dict[str, str]:
+        """Every accepted spelling of a unit or evaluator (code, names, aliases) -> its code."""
+        lookup: dict[str, str] = {}
+        for row in self.units.itertuples():
+            for name in [row.unit_code, row.unit_name, row.short_name, *_split(row.aliases)]:
+                lookup[name] = row.unit_code
+        for row in self.evaluators.itertuples():
+            lookup[row.evaluator_code] = row.evaluator_code
+            lookup[row.evaluator_name] = row.evaluator_code
+        return lookup
+
+    def indicators_for(self, tier: str, source: str = "self") -> pd.DataFrame:
+        """Indicators that apply to a tier and are reported by `source` (self or an evaluator)."""
+        applies = self.indicators.tiers.map(lambda cell: tier in _split(cell))
+        return self.indicators[applies & (self.indicators.source == source)]
+
+    def target(self, indicator_code: str, tier: str) -> float | None:
+        """The indicator's target for a tier, if the framework sets one."""
+        rows = self.targets[(self.targets.indicator_code == indicator_code)
+                            & (self.targets.tier == tier)]
+        return float(rows.target.iloc[0]) if len(rows) else None

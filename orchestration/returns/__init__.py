@@ -1,0 +1,1 @@
+"""Reading, validating and recording returns: plain Python, no Dagster."""

@@ -1,0 +1,104 @@
+"""Archiving every received file by sha256, byte for byte, before anything parses it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from orchestration.home import Home
+
+IGNORED_PREFIXES = (".", "~$")
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    """One distinct file in the archive and its first receipt."""
+
+    sha256: str
+    file_name: str
+    received_at: datetime
+    size_bytes: int
+    path: Path
+
+    def read(self) -> bytes:
+        """The original bytes."""
+        return self.path.read_bytes()
+
+
+@dataclass
+class ArchiveReport:
+    """What one pass over landing/ did."""
+
+    archived: list[ArchivedFile]
+    duplicates: list[str]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that it is either absent or complete."""
+    tmp = path.with_name(path.name + ".part")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _sidecar(blob: Path) -> Path:
+    return blob.with_name(blob.name.split(".")[0] + ".json")
+
+
+def _load(sidecar: Path) -> ArchivedFile:
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    return ArchivedFile(
+        sha256=meta["sha256"],
+        file_name=meta["file_name"],
+        received_at=datetime.fromisoformat(meta["received_at"]),
+        size_bytes=meta["size_bytes"],
+        path=sidecar.with_name(meta["blob"]),
+    )
+
+
+def archived_files(home: Home) -> list[ArchivedFile]:
+    """Every file in the archive, in the order received."""
+    files = [_load(p) for p in home.archive.glob("*/*.json")]
+    return sorted(files, key=lambda f: (f.received_at, f.sha256))
+
+
+def landed_files(home: Home) -> list[Path]:
+    """Files waiting in landing/, oldest first (by modification time, then name)."""
+    paths = [p for p in home.landing.iterdir()
+             if p.is_file() and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(".part")]
+    return sorted(paths, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def archive_landing(home: Home) -> ArchiveReport:
+    """Move every landed file into the archive (once per distinct content) and empty landing/."""
+    report = ArchiveReport(archived=[], duplicates=[])
+    last = datetime.now(timezone.utc) - timedelta(seconds=1)
+    for path in landed_files(home):
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        folder = home.archive / sha[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        sidecar = folder / f"{sha}.json"
+        # Strictly increasing receipt times keep the landing order even within one pass.
+        now = max(datetime.now(timezone.utc), last + timedelta(microseconds=1))
+        last = now
+        if sidecar.exists():
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+            meta.setdefault("received_again", []).append({"file_name": path.name, "at": now.isoformat()})
+            _write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=1).encode())
+            report.duplicates.append(path.name)
+        else:
+            blob = folder / f"{sha}{path.suffix.lower()}"
+            _write_atomic(blob, data)
+            meta = {"sha256": sha, "file_name": path.name, "received_at": now.isoformat(),
+                    "size_bytes": len(data), "blob": blob.name}
+            _write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=1).encode())
+            report.archived.append(_load(sidecar))
+        path.unlink()
+    return report

@@ -1,0 +1,63 @@
+"""Normalising what clerks type: numbers, placeholders, unit names and periods."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PLACEHOLDERS = frozenset({"—", "——", "-", "--", "/", "无", "不适用", "n/a", "na"})
+
+_CN_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4", "1": "1", "2": "2", "3": "3", "4": "4"}
+_PERIOD_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-_ ]?\s*Q([1-4])$", re.IGNORECASE),
+    re.compile(r"^(\d{4})年第?([一二三四1-4])季度?$"),
+)
+
+
+def clean_text(cell: object) -> str:
+    """A cell as text: full-width folded to half-width, surrounding spaces removed."""
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        cell = int(cell)
+    return unicodedata.normalize("NFKC", str(cell)).strip()
+
+
+def is_placeholder(text: str) -> bool:
+    """True for the marks clerks use for 'not applicable' (—, /, 无, 不适用 …)."""
+    return text.lower() in PLACEHOLDERS
+
+
+def parse_number(cell: object, percent_format: bool = False) -> float | None:
+    """A typed value as a number in the indicator's unit, or None when it is not a number.
+
+    Rates are percent points: "85%", "８５％" and a 0.85 cell formatted as percent all give 85.
+    """
+    if isinstance(cell, bool):
+        return None
+    if isinstance(cell, (int, float)):
+        return float(cell) * 100 if percent_format else float(cell)
+    text = clean_text(cell).replace(",", "").replace(" ", "")
+    if not text:
+        return None
+    if text.endswith("%"):
+        text = text[:-1]
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def normalise_period(text: str) -> str | None:
+    """'2024Q1', '2024年第一季度' or '2024年1季度' -> '2024Q1'; None if not a quarter."""
+    cleaned = clean_text(text).replace(" ", "")
+    for pattern in _PERIOD_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            return f"{match.group(1)}Q{_CN_QUARTER[match.group(2)]}"
+    return None
+
+
+def normalise_name(text: str) -> str:
+    """A unit name or code as typed, with spaces of any width removed."""
+    return re.sub(r"\s+", "", clean_text(text))

@@ -1,0 +1,145 @@
+"""The fill-in workbook a unit receives each quarter (template v1, with input validation)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.utils import get_column_letter
+
+from orchestration.reference import Reference
+from orchestration.returns import layout
+from orchestration.returns.writer import write_return
+
+INSTRUCTIONS_SHEET = "填报说明"
+PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
+NA_TEXT = "不适用"
+VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "score": "分值(0-100)",
+                 "flag": "是/否(1/0)"}
+# value_type -> (openpyxl type, operator, formula1, formula2, rule shown to the clerk)
+_RULES = {
+    "rate": ("decimal", "between", "0", "100", "请填写0至100之间的数值，按百分点填写（85%填85，不要填0.85）"),
+    "score": ("decimal", "between", "0", "100", "请填写0至100之间的分值"),
+    "count": ("whole", "greaterThanOrEqual", "0", None, "请填写不小于0的整数"),
+    "amount": ("decimal", "greaterThanOrEqual", "0", None, "请填写不小于0的数值"),
+    "flag": ("list", None, '"0,1"', None, "请填写1（是）或0（否）"),
+}
+
+
+def _check_period(period: str) -> None:
+    """Raise ValueError unless the period looks like 2024Q4."""
+    if not isinstance(period, str) or not PERIOD_PATTERN.match(period):
+        raise ValueError(f"报告期格式错误，应为“2024Q4”形式 / malformed period {period!r}, "
+                         "expected e.g. '2024Q4'")
+
+
+def _custom_formula(cell: str, value_type: str) -> str:
+    """Excel formula accepting 不适用 or a valid value of the type (for allow_na rows)."""
+    checks = {
+        "rate": f"AND(ISNUMBER({cell}),{cell}>=0,{cell}<=100)",
+        "score": f"AND(ISNUMBER({cell}),{cell}>=0,{cell}<=100)",
+        "count": f"AND(ISNUMBER({cell}),{cell}>=0,INT({cell})={cell})",
+        "amount": f"AND(ISNUMBER({cell}),{cell}>=0)",
+        "flag": f"OR({cell}=0,{cell}=1)",
+    }
+    return f'OR({cell}="{NA_TEXT}",{checks[value_type]})'
+
+
+def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataValidation:
+    """The data validation of one 填报值 cell."""
+    kind, operator, formula1, formula2, rule = _RULES[value_type]
+    if allow_na:
+        kind, operator, formula1, formula2 = "custom", None, _custom_formula(cell, value_type), None
+        rule += f"；本指标无此项业务时可填“{NA_TEXT}”"
+    validation = DataValidation(type=kind, operator=operator, formula1=formula1, formula2=formula2,
+                                allow_blank=True, showInputMessage=True, showErrorMessage=True,
+                                errorStyle="stop")
+    validation.promptTitle = "填报提示"[:32]
+    validation.prompt = f"{name}：{rule}"[:255]
+    validation.errorTitle = "填报值无效"
+    validation.error = f"{name}：{rule}"[:255]
+    validation.add(cell)
+    return validation
+
+
+def write_template(path: Path, unit_code: str, period: str, reference: Reference) -> Path:
+    """Write the unit's fill-in workbook for a period; ValueError for an unknown unit or bad period."""
+    path = Path(path)
+    if path.suffix.lower() != ".xlsx":
+        raise ValueError(f"模板须为 .xlsx 文件 / the template must be an .xlsx file: {path.name}")
+    tier = reference.unit_tier.get(unit_code)
+    if tier is None:
+        raise ValueError(f"未知的填报单位代码 {unit_code!r}，请核对 units.csv / unknown unit code "
+                         f"{unit_code!r}")
+    _check_period(period)
+    indicators = reference.indicators_for(tier, "self")
+    rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
+            for seq, ind in enumerate(indicators.itertuples(), start=1)]
+    write_return(path, layout.RETURN_TYPE_UNIT, unit_code, reference.unit_name[unit_code], period, rows)
+
+    workbook = load_workbook(path)
+    sheet = workbook[layout.DATA_SHEET]
+    value_col = get_column_letter(layout.UNIT_HEADER.index(layout.COL_VALUE) + 1)
+    for offset, ind in enumerate(indicators.itertuples()):
+        cell = f"{value_col}{layout.FIRST_DATA_ROW + offset}"
+        sheet.add_data_validation(
+            _validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
+    sheet.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
+    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), unit_code, period, reference,
+                        tier, indicators)
+    workbook.save(path)
+    return path
+
+
+def _write_instructions(sheet, unit_code: str, period: str, reference: Reference, tier: str,
+                        indicators) -> None:
+    """Sheet 填报说明: the rules of the return and the definition of every indicator."""
+    short = reference.units.set_index("unit_code").short_name.get(unit_code, unit_code)
+    general = [
+        [f"{reference.unit_name[unit_code]}{layout.period_zh(period)}填报说明"],
+        [],
+        ["一、各列含义"],
+        [layout.COL_SEQ, "行号，请勿改动"],
+        [layout.COL_INDICATOR_CODE, "指标的固定代码，请勿改动、删除或重复填写"],
+        [layout.COL_INDICATOR_NAME, "指标名称，仅供参考"],
+        [layout.COL_UOM, "填报值的计量单位"],
+        [layout.COL_VALUE, "本单位本季度的数值，只填数字；不要填写文字、单位或公式"],
+        [layout.COL_NOTE, "需要说明的情况（可空）"],
+        [],
+        ["二、填报要求"],
+        ["1", "比率类指标按百分点填写：85%填“85”，不要填“0.85”；取值范围0至100"],
+        ["2", "个数、次数类指标填不小于0的整数；金额、天数等填不小于0的数值"],
+        ["3", "是/否类指标填1（是）或0（否）"],
+        ["4", f"“{NA_TEXT}”仅限下表“可填不适用”为“是”的指标使用，其余指标必须填写数值"],
+        ["5", "“必填”为“是”的指标不得删除或留空"],
+        ["6", f"第2行（{layout.META_UNIT_CODE}、{layout.META_PERIOD}）请勿改动"],
+        ["7", f"文件命名：{unit_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
+              "更正后重新报送时请另存新文件，如在文件名后加“_更正”"],
+        [],
+        ["三、指标说明"],
+        [layout.COL_INDICATOR_CODE, layout.COL_INDICATOR_NAME, layout.COL_UOM, "填报类型", "必填",
+         "可填不适用", "目标值", "指标定义"],
+    ]
+    for row in general:
+        sheet.append(row)
+    table_header_row = sheet.max_row
+    for ind in indicators.itertuples():
+        target = reference.target(ind.indicator_code, tier)
+        sheet.append([ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
+                      VALUE_TYPE_ZH.get(ind.value_type, ind.value_type),
+                      "是" if ind.required == "true" else "否",
+                      "是" if ind.allow_na == "true" else "否",
+                      "" if target is None else f"{target:g}", ind.description_zh])
+    bold = Font(bold=True)
+    for row in sheet.iter_rows(max_row=table_header_row):
+        first = row[0].value
+        if row[0].row in (1, table_header_row) or (isinstance(first, str) and first[1:2] == "、"):
+            for cell in row:
+                cell.font = bold
+    for row in sheet.iter_rows(min_row=table_header_row + 1):
+        row[-1].alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("ABCDEFGH", (12, 30, 10, 14, 8, 12, 10, 60)):
+        sheet.column_dimensions[letter].width = width

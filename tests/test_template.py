@@ -1,0 +1,95 @@
+"""The fill-in template: the unit's own indicators, validation on every value cell, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from orchestration.reference import Reference
+from orchestration.returns import layout
+from orchestration.template import INSTRUCTIONS_SHEET, write_template
+
+VALUE_COL = get_column_letter(layout.UNIT_HEADER.index(layout.COL_VALUE) + 1)
+
+
+@pytest.fixture(scope="module")
+def reference() -> Reference:
+    return Reference.load()
+
+
+def one_unit_per_tier(reference: Reference) -> list[str]:
+    return reference.units.drop_duplicates("tier").unit_code.tolist()
+
+
+def test_template_lists_the_units_self_indicators_with_validation(tmp_path, reference):
+    units = one_unit_per_tier(reference)
+    assert len(units) >= 2
+    for unit_code in units:
+        tier = reference.unit_tier[unit_code]
+        expected = reference.indicators_for(tier, "self")
+        path = write_template(tmp_path / f"{unit_code}_2024Q4_模板.xlsx", unit_code, "2024Q4", reference)
+        workbook = load_workbook(path)
+        assert workbook.sheetnames == [layout.DATA_SHEET, INSTRUCTIONS_SHEET]
+        sheet = workbook[layout.DATA_SHEET]
+        rows = list(sheet.iter_rows(values_only=True))
+        meta = rows[layout.META_ROW - 1]
+        assert meta[1] == unit_code and meta[3] == reference.unit_name[unit_code]
+        assert meta[5] == "2024Q4" and meta[7] == layout.TEMPLATE_VERSION
+        assert list(rows[layout.HEADER_ROW - 1][:6]) == list(layout.UNIT_HEADER)
+        data = rows[layout.FIRST_DATA_ROW - 1:layout.FIRST_DATA_ROW - 1 + len(expected)]
+        assert [row[1] for row in data] == expected.indicator_code.tolist()
+        assert [row[2] for row in data] == expected.indicator_name_zh.tolist()
+        assert all(row[4] is None for row in data)  # 填报值 left empty
+        assert all(cell is None for cell in rows[layout.FIRST_DATA_ROW - 1 + len(expected)])
+        assert str(rows[-1][0]).startswith("填表人")
+
+        validations = sheet.data_validations.dataValidation
+        covered = {}
+        for validation in validations:
+            assert validation.error and validation.prompt  # Chinese messages shown to the clerk
+            for cell_range in validation.sqref.ranges:
+                covered[cell_range.coord] = validation
+        value_cells = [f"{VALUE_COL}{layout.FIRST_DATA_ROW + i}" for i in range(len(expected))]
+        assert set(covered) == set(value_cells)
+        for cell, ind in zip(value_cells, expected.itertuples()):
+            validation = covered[cell]
+            if ind.allow_na == "true":
+                assert validation.type == "custom" and "不适用" in validation.formula1
+            elif ind.value_type in ("rate", "score"):
+                assert (validation.type, validation.formula1, validation.formula2) == ("decimal", "0", "100")
+            elif ind.value_type == "count":
+                assert validation.type == "whole" and validation.operator == "greaterThanOrEqual"
+            elif ind.value_type == "flag":
+                assert validation.type == "list" and validation.formula1 == '"0,1"'
+
+        instructions = [cell for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True)
+                        for cell in row if cell]
+        text = "\n".join(map(str, instructions))
+        assert "0.85" in text and "不适用" in text and f"{unit_code}_2024Q4_" in text
+        for description in expected.description_zh:
+            assert description in instructions
+
+
+def test_template_leaves_out_other_tiers_and_evaluator_indicators(tmp_path, reference):
+    unit_code = reference.units[reference.units.tier == "department"].unit_code.iloc[0]
+    path = write_template(tmp_path / "t.xlsx", unit_code, "2023Q1", reference)
+    rows = list(load_workbook(path)[layout.DATA_SHEET].iter_rows(values_only=True))
+    codes = {row[1] for row in rows[layout.FIRST_DATA_ROW - 1:] if row[0] is not None
+             and not str(row[0]).startswith("填表人")}
+    not_mine = set(reference.indicators.indicator_code) - set(
+        reference.indicators_for("department", "self").indicator_code)
+    assert not_mine and not codes & not_mine
+
+
+def test_unknown_unit_raises(tmp_path, reference):
+    with pytest.raises(ValueError, match="未知.*unknown unit"):
+        write_template(tmp_path / "x.xlsx", "369999", "2024Q4", reference)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize("period", ["2024Q5", "2024-Q4", "24Q1", "2024q4", ""])
+def test_malformed_period_raises(tmp_path, reference, period):
+    unit_code = reference.units.unit_code.iloc[0]
+    with pytest.raises(ValueError, match="报告期.*malformed period"):
+        write_template(tmp_path / "x.xlsx", unit_code, period, reference)
