@@ -67,12 +67,12 @@ def _value(ind, target: float | None, quality: float, rng: random.Random) -> flo
         centre = target if target is not None else (85.0 if kind == "score" or higher else 10.0)
         if higher and centre >= 95:  # e.g. 一窗受理率 100%: shortfall grows as quality drops
             value = 100 - max(0.0, (0.5 - q) * 8 + rng.gauss(0, 2))
-        elif higher:
-            spread = max(4.0, min(centre, 100 - centre, 20.0))
+        elif higher:  # spread scales with small targets (R&D intensity 1.88%) and stays below 100
+            spread = max(0.5, min(centre * 0.4, 100 - centre, 20.0))
             value = centre + (q + 0.15) * spread + rng.gauss(0, spread * 0.3)
         else:
             value = centre * (1 - 0.6 * q) + rng.gauss(0, centre * 0.15)
-        return round(max(0.0, min(100.0, value)), 1)
+        return round(max(0.0, min(100.0, value)), 2 if centre < 10 else 1)
     base = target if target is not None else 10.0
     mean = base * (1 + 0.5 * q) if higher else base * max(0.1, 1 - 0.6 * q)
     value = max(0.0, mean + rng.gauss(0, max(0.5, 0.15 * mean)))

