@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
-from orchestration.defs.dbt import dbt_project, wuxing_dbt_assets
+from orchestration.defs.dbt import dbt_resource, wuxing_dbt_assets
 from orchestration.defs.ingest import archived_returns
 from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
@@ -32,7 +30,7 @@ def build_definitions(home: Home) -> dg.Definitions:
         schedules=[nightly_schedule],
         resources={
             "wuxing": WuxingHome(root=str(home.root)),
-            "dbt": DbtCliResource(project_dir=dbt_project),
+            "dbt": dbt_resource(),
         },
     )
 

@@ -114,7 +114,7 @@ class _Writer:
         """Write one return and set its modification time to `when`."""
         suffix, encoding = fmt
         path = write_return(self.landing / f"{name}{suffix}", return_type, code, submitter, period,
-                            rows, signature, encoding or "utf-8-sig")
+                            rows, signature, encoding or "utf-8-sig", stamp=when)
         stamp = when.timestamp()
         os.utime(path, (stamp, stamp))
         self.manifest.files.append(path)

@@ -37,15 +37,17 @@ def _check_period(period: str) -> None:
 
 
 def _custom_formula(cell: str, value_type: str) -> str:
-    """Excel formula accepting 不适用 or a valid value of the type (for allow_na rows)."""
+    """Excel formula accepting 不适用 or a valid value of the type (for allow_na rows).
+
+    IF evaluates lazily, so INT() never sees text (an error would reject the entry)."""
     checks = {
-        "rate": f"AND(ISNUMBER({cell}),{cell}>=0,{cell}<=100)",
-        "score": f"AND(ISNUMBER({cell}),{cell}>=0,{cell}<=100)",
-        "count": f"AND(ISNUMBER({cell}),{cell}>=0,INT({cell})={cell})",
-        "amount": f"AND(ISNUMBER({cell}),{cell}>=0)",
+        "rate": f"AND({cell}>=0,{cell}<=100)",
+        "score": f"AND({cell}>=0,{cell}<=100)",
+        "count": f"AND({cell}>=0,INT({cell})={cell})",
+        "amount": f"{cell}>=0",
         "flag": f"OR({cell}=0,{cell}=1)",
     }
-    return f'OR({cell}="{NA_TEXT}",{checks[value_type]})'
+    return f'IF(ISNUMBER({cell}),{checks[value_type]},{cell}="{NA_TEXT}")'
 
 
 def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataValidation:

@@ -1,6 +1,5 @@
 """Scoring: the dbt project (seeds -> staging -> intermediate -> marts) as Dagster assets."""
 
-from __future__ import annotations
 
 import json
 from collections.abc import Mapping
@@ -14,7 +13,7 @@ from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, Dbt
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
-from orchestration.paths import DBT_PROJECT_DIR
+from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
 GROUP_FOR_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
@@ -29,8 +28,13 @@ def ensure_manifest(project: DbtProject = dbt_project) -> Path:
                for p in folder.rglob("*") if p.is_file() and "target" not in p.parts
                and "logs" not in p.parts]
     if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
-        project.preparer.prepare(project)
+        dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
+
+
+def dbt_resource() -> DbtCliResource:
+    """The dbt CLI resource for the project, using the dbt installed beside this Python."""
+    return DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))
 
 
 def dbt_vars(home: Home) -> dict[str, str]:

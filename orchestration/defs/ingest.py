@@ -1,6 +1,5 @@
 """Ingest: archive every landed file before anything parses it."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Publish: after the marts are built and tested, swap in the analysts' copy atomically."""
 
-from __future__ import annotations
 
 import dagster as dg
 import duckdb

@@ -1,6 +1,5 @@
 """Quality: judge new returns with the GX suites; rejected ones go to quarantine with a notice."""
 
-from __future__ import annotations
 
 import dagster as dg
 

@@ -1,6 +1,5 @@
 """Configured resources shared by the definition modules."""
 
-from __future__ import annotations
 
 from dagster import ConfigurableResource
 

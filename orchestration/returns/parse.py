@@ -8,7 +8,6 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
 from openpyxl import load_workbook
 
 from orchestration.returns import layout
@@ -39,7 +38,7 @@ class ParsedReturn:
     submitter_text: str = ""
     period_text: str = ""
     template_version: str = ""
-    rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=VALUE_COLUMNS))
+    rows: list[dict[str, object]] = field(default_factory=list)  # one dict per data row, VALUE_COLUMNS
     issues: list[Issue] = field(default_factory=list)
 
 
@@ -107,8 +106,8 @@ def _is_signature(cells: list[str]) -> bool:
     return any(first.startswith(label) for label in layout.SIGNATURE_LABELS)
 
 
-def _data_rows(sheet: Sheet, header_at: int) -> pd.DataFrame:
-    """The data rows under the header as a long table, stopping at the signature block."""
+def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
+    """The data rows under the header as records, stopping at the signature block."""
     header = [clean_text(c) for c in sheet.rows[header_at]]
     col = {name: i for i, name in enumerate(header) if name}
     records = []
@@ -134,7 +133,7 @@ def _data_rows(sheet: Sheet, header_at: int) -> pd.DataFrame:
             "value": parse_number(value_cell, percent_format=percent),
             "placeholder": is_placeholder(value_text),
         })
-    return pd.DataFrame.from_records(records, columns=VALUE_COLUMNS)
+    return records
 
 
 def _structural(file_name: str, rule: str, message: str, fix: str) -> ParsedReturn:
@@ -181,7 +180,7 @@ def parse_return(file_name: str, data: bytes) -> ParsedReturn:
                                    source_row=header_at + 1))
         return parsed
     parsed.rows = _data_rows(sheet, header_at)
-    if parsed.rows.empty:
+    if not parsed.rows:
         parsed.issues.append(Issue("no_data", ERROR, "表头下没有任何数据行",
                                    "请在表头下逐行填写各指标的数值后重新报送", sheet=sheet.name))
     return parsed

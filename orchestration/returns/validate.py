@@ -112,46 +112,51 @@ class ReturnValidator:
         name = normalise_name(text)
         return self.reference.name_to_code.get(name, name)
 
-    def _frame(self, key: int, parsed: ParsedReturn) -> pd.DataFrame:
-        """One row per data row (plus one per missing required indicator) with reference facts."""
+    def _frame(self, items: list[tuple[int, ParsedReturn]]) -> pd.DataFrame:
+        """One row per data row of every return in `items` (plus one per missing required
+        indicator of a unit return), tagged with its file and the reference facts the suites check."""
         ref = self.reference
-        submitter = self._resolve(parsed.submitter_text)
-        rows = parsed.rows.copy()
-        rows["file_key"] = key
-        rows["sheet"] = parsed.sheet
-        rows["submitter_text"] = parsed.submitter_text
-        rows["submitter_code"] = submitter
-        rows["period_text"] = parsed.period_text
-        rows["period"] = normalise_period(parsed.period_text) or parsed.period_text
-        if parsed.return_type == layout.RETURN_TYPE_UNIT:
-            rows["unit_text"] = parsed.submitter_text
-            rows["unit_code"] = submitter
-            source = "self"
-            tier = ref.unit_tier.get(submitter)
-            if tier is not None:
-                required = ref.indicators_for(tier)
-                required = required[(required.required == "true")
-                                     & ~required.indicator_code.isin(rows.indicator_code)]
-                missing = pd.DataFrame({
-                    "file_key": key, "sheet": parsed.sheet, "submitter_text": parsed.submitter_text,
+        records: list[dict[str, object]] = []
+        for key, parsed in items:
+            submitter = self._resolve(parsed.submitter_text)
+            tags = {"file_key": key, "sheet": parsed.sheet, "submitter_text": parsed.submitter_text,
                     "submitter_code": submitter, "period_text": parsed.period_text,
-                    "period": rows["period"].iloc[0] if len(rows) else parsed.period_text,
-                    "unit_text": parsed.submitter_text, "unit_code": submitter,
-                    "indicator_code": required.indicator_code, "value_text": "", "placeholder": False,
-                })
-                rows = pd.concat([rows, missing], ignore_index=True) if len(missing) else rows
-        else:
-            rows["unit_code"] = rows.unit_text.map(self._resolve)
-            source = submitter
-        facts = ref.indicators[["indicator_code", "indicator_name_zh", "unit_of_measure",
-                                "value_type", "allow_na"]].rename(
+                    "period": normalise_period(parsed.period_text) or parsed.period_text}
+            rows = parsed.rows
+            if parsed.return_type == layout.RETURN_TYPE_UNIT:
+                tags |= {"unit_text": parsed.submitter_text, "unit_code": submitter, "source": "self"}
+                tier = ref.unit_tier.get(submitter)
+                present = {row["indicator_code"] for row in rows}
+                rows = rows + [{"source_row": None, "indicator_code": code, "value_text": "", "value": None,
+                                "placeholder": False}
+                               for code in self._required.get(tier, []) if code not in present]
+            else:
+                tags |= {"unit_code": None, "source": submitter}
+            records += [row | tags for row in rows]
+        frame = pd.DataFrame.from_records(records)
+        if frame.unit_code.isna().any():
+            frame["unit_code"] = frame.unit_code.fillna(frame.unit_text.map(self._resolve))
+        frame = frame.merge(self._facts, on="indicator_code", how="left")
+        frame["unit_tier"] = frame.unit_code.map(ref.unit_tier)
+        frame["is_na"] = frame.placeholder.astype(bool) & (frame.allow_na == "true")
+        frame["reportable_key"] = (frame.source + ":" + frame.unit_tier.fillna("") + ":"
+                                   + frame.indicator_code)
+        frame["source_row"] = frame.source_row.astype("Int64")
+        frame["row_id"] = frame.index
+        return frame
+
+    @cached_property
+    def _required(self) -> dict[str, list[str]]:
+        """tier -> self-reported indicators a unit return must contain."""
+        return {tier: list(self.reference.indicators_for(tier).query("required == 'true'").indicator_code)
+                for tier in set(self.reference.unit_tier.values())}
+
+    @cached_property
+    def _facts(self) -> pd.DataFrame:
+        """Per indicator: name, unit of measure, value type and whether 不适用 is allowed."""
+        return self.reference.indicators[["indicator_code", "indicator_name_zh", "unit_of_measure",
+                                          "value_type", "allow_na"]].rename(
             columns={"indicator_name_zh": "indicator_name", "unit_of_measure": "uom"})
-        rows = rows.merge(facts, on="indicator_code", how="left")
-        rows["unit_tier"] = rows.unit_code.map(ref.unit_tier)
-        rows["is_na"] = rows.placeholder.astype(bool) & (rows.allow_na == "true")
-        rows["reportable_key"] = source + ":" + rows.unit_tier.fillna("") + ":" + rows.indicator_code
-        rows["source_row"] = rows.source_row.astype("Int64")
-        return rows
 
     def _run_suite(self, suite_name: str, frame: pd.DataFrame):
         """Run one stored suite on a frame; returns the GX validation result."""
@@ -170,6 +175,7 @@ class ReturnValidator:
         """Failing rows of a GX result as Issues, per file key (file-level rules once per file)."""
         found: dict[int, list[Issue]] = {}
         seen_file_rules: set[tuple[int, str]] = set()
+        records = frame.to_dict("index") if not result.success else {}
         for outcome in result.results:
             if outcome.success:
                 continue
@@ -177,20 +183,20 @@ class ReturnValidator:
             meta = config.meta
             column = config.kwargs.get("column") or "indicator_code"
             for hit in outcome.result.get("unexpected_index_list") or []:
-                row = frame.loc[hit["row_id"]]
-                key = int(row.file_key)
+                row = records[hit["row_id"]]
+                key = int(row["file_key"])
                 if meta["scope"] == "file":
                     if (key, meta["rule"]) in seen_file_rules:
                         continue
                     seen_file_rules.add((key, meta["rule"]))
-                fields = {k: ("" if pd.isna(v) else v) for k, v in row.items()}
+                fields = {k: ("" if v is None or v is pd.NA or v != v else v) for k, v in row.items()}
                 found.setdefault(key, []).append(Issue(
                     rule=meta["rule"],
                     severity=meta["severity"],
                     message_zh=meta["message_zh"].format(**fields),
                     fix_zh=meta["fix_zh"],
-                    sheet=row.sheet,
-                    source_row=None if meta["scope"] == "file" or pd.isna(row.source_row) else int(row.source_row),
+                    sheet=row["sheet"],
+                    source_row=None if meta["scope"] == "file" or fields["source_row"] == "" else int(row["source_row"]),
                     column_name=meta["column_zh"],
                     value_seen=str(fields.get(_SEEN_COLUMN.get(column, column), "")),
                 ))
@@ -198,42 +204,34 @@ class ReturnValidator:
 
     def validate(self, parsed: list[ParsedReturn]) -> tuple[list[Verdict], list[SuiteRun]]:
         """Verdicts for a batch of parsed returns (same order), and a summary per suite run."""
-        frames: dict[str, list[pd.DataFrame]] = {}
+        by_type: dict[str, list[tuple[int, ParsedReturn]]] = {}
         for key, item in enumerate(parsed):
             if not item.issues:
-                frames.setdefault(item.return_type, []).append(self._frame(key, item))
+                by_type.setdefault(item.return_type, []).append((key, item))
         issues: dict[int, list[Issue]] = {}
-        batch_frames: list[pd.DataFrame] = []
+        rows_by_file: dict[int, pd.DataFrame] = {}
         runs: list[SuiteRun] = []
-        for return_type, parts in frames.items():
-            frame = pd.concat(parts, ignore_index=True)
-            frame["row_id"] = frame.index
+        for return_type, items in by_type.items():
+            frame = self._frame(items)
             suite_name = SUITE_FOR_TYPE[return_type]
             result = self._run_suite(suite_name, frame)
             found = self._issues(result, frame)
-            for key, items in found.items():
-                issues.setdefault(key, []).extend(items)
-            batch_frames.append(frame)
+            for key, found_issues in found.items():
+                issues.setdefault(key, []).extend(found_issues)
+            rows_by_file |= dict(iter(frame[frame.source_row.notna()].groupby("file_key", sort=False)))
             runs.append(SuiteRun(
-                suite=suite_name, returns=frame.file_key.nunique(), rows=len(frame),
-                expectations=len(result.results),
+                suite=suite_name, returns=len(items), rows=len(frame), expectations=len(result.results),
                 failed_expectations=sorted({r.expectation_config.meta["rule"] for r in result.results
                                             if not r.success}),
-                rejected_returns=sum(1 for k, v in found.items() if any(i.severity == ERROR for i in v)),
+                rejected_returns=sum(1 for v in found.values() if any(i.severity == ERROR for i in v)),
             ))
-        everything = pd.concat(batch_frames, ignore_index=True) if batch_frames else None
-        verdicts = []
-        for key, item in enumerate(parsed):
-            rows = (everything[(everything.file_key == key) & everything.source_row.notna()]
-                    if everything is not None and not item.issues else None)
-            verdicts.append(Verdict(
-                return_type=item.return_type,
-                submitter_code=self._resolve(item.submitter_text) or None,
-                period=normalise_period(item.period_text) or item.period_text or None,
-                values=_values(rows),
-                issues=item.issues + sorted(issues.get(key, []), key=_issue_order),
-            ))
-        return verdicts, runs
+        return [Verdict(
+            return_type=item.return_type,
+            submitter_code=self._resolve(item.submitter_text) or None,
+            period=normalise_period(item.period_text) or item.period_text or None,
+            values=_values(rows_by_file.get(key)),
+            issues=item.issues + sorted(issues.get(key, []), key=_issue_order),
+        ) for key, item in enumerate(parsed)], runs
 
 
 def _issue_order(issue: Issue) -> tuple[int, str]:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import io
 import unicodedata
+import zipfile
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.writer.excel import ExcelWriter
 
 from orchestration.returns import layout
 
@@ -54,8 +58,10 @@ def return_grid(return_type: str, submitter_code: str, submitter_name: str, peri
 def write_return(path: Path, return_type: str, submitter_code: str, submitter_name: str,
                  period: str, rows: Sequence[Sequence[Cell]],
                  signature: tuple[str, str, str] = ("", "", ""),
-                 encoding: str = "utf-8-sig") -> Path:
-    """Write one return to `path`; the suffix picks the format (.xlsx, or .csv in `encoding`)."""
+                 encoding: str = "utf-8-sig", stamp: datetime | None = None) -> Path:
+    """Write one return to `path`; the suffix picks the format (.xlsx, or .csv in `encoding`).
+
+    `stamp` fixes the times stored inside an .xlsx, making its bytes reproducible."""
     path = Path(path)
     grid = return_grid(return_type, submitter_code, submitter_name, period, rows, signature)
     suffix = path.suffix.lower()
@@ -68,13 +74,13 @@ def write_return(path: Path, return_type: str, submitter_code: str, submitter_na
             for row in grid:
                 writer.writerow([_csv_text(v) for v in row] + [""] * (width - len(row)))
     elif suffix == ".xlsx":
-        _write_xlsx(path, grid)
+        _write_xlsx(path, grid, stamp)
     else:
         raise ValueError(f"文件类型须为 .xlsx 或 .csv / unsupported return file type: {path.name}")
     return path
 
 
-def _write_xlsx(path: Path, grid: list[list[Cell]]) -> None:
+def _write_xlsx(path: Path, grid: list[list[Cell]], stamp: datetime | None) -> None:
     """Write the grid to sheet layout.DATA_SHEET of a write-only workbook (fast, no validation)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(layout.DATA_SHEET)
@@ -96,4 +102,15 @@ def _write_xlsx(path: Path, grid: list[list[Cell]]) -> None:
             sheet.append(cells)
         else:
             sheet.append(row)
-    workbook.save(path)
+    if stamp is None:
+        workbook.save(path)
+        return
+    stamp_utc = stamp.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    workbook.properties.created = workbook.properties.modified = stamp_utc
+    buffer = io.BytesIO()
+    ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():  # same entries, entry times fixed to the stamp
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(info.filename))
