@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_unit_rankings'}}}) }}
 -- The published dimension scores of a unit and period add up to its published indicator_score
 -- (both are rounded to 4 decimals upstream, so the sum matches to within rounding noise).
 with dimension_totals as (

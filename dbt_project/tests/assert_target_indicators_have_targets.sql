@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_reference__indicator_targets'}}}) }}
 -- Contract from docs/architecture.md: a scored indicator with method `target` must have a
 -- target row for every tier it applies to. Returns the (indicator, tier) pairs without one.
 select

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'mart_unit_rankings'}}}) }}
 -- total_score = round(greatest(score_floor, indicator_score + bonus - deduction), 2) in the mart.
 select rankings.*
 from {{ ref('mart_unit_rankings') }} as rankings

@@ -34,8 +34,8 @@ uncapped as (
     select
         unit_code,
         period,
-        coalesce(sum(case when kind = 'bonus' then points end), 0.0)     as bonus_uncapped,
-        coalesce(sum(case when kind = 'deduction' then points end), 0.0) as deduction_uncapped
+        coalesce(sum(case when kind = 'bonus' then points::decimal(18, 4) end)::double, 0.0)     as bonus_uncapped,
+        coalesce(sum(case when kind = 'deduction' then points::decimal(18, 4) end)::double, 0.0) as deduction_uncapped
     from item_points
     group by unit_code, period
 ),

@@ -2,6 +2,8 @@
 --   score = dimension full_marks x sum(score) / sum(max_score) over the unit's non-NA scored
 --   indicators of the dimension (indicator -> measure -> dimension); 0 when sum(max_score) = 0.
 --   max_score = the dimension's full_marks.
+-- Sums are exact (DECIMAL): a double sum depends on the order rows arrive in, so re-scoring the
+-- same returns could differ in the last digit; analysts must get the same digits every run.
 with unit_periods as (
     select unit_code, period from {{ ref('int_unit_periods_selected') }}
 ),
@@ -20,8 +22,8 @@ indicator_sums as (
         unit_code,
         period,
         dimension_code,
-        sum(score)      as indicator_points,
-        sum(max_score)  as indicator_max_points,
+        sum(score::decimal(18, 4))::double      as indicator_points,
+        sum(max_score::decimal(18, 4))::double  as indicator_max_points,
         count(*)        as indicator_count
     from indicator_scores
     group by unit_code, period, dimension_code

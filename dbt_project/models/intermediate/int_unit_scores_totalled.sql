@@ -17,7 +17,7 @@ params as (
 ),
 
 indicator_scores as (
-    select unit_code, period, sum(score) as indicator_score
+    select unit_code, period, sum(score::decimal(18, 4))::double as indicator_score
     from dimension_scores
     group by unit_code, period
 ),

@@ -1,0 +1,115 @@
+"""A full run of the nightly job on the demo data, checked through the published marts."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+
+import duckdb
+import pytest
+
+from orchestration.cli import run_pipeline
+
+
+def test_run_succeeds_and_publishes_every_mart(demo_run):
+    assert demo_run.succeeded
+    tables = {r[0] for r in demo_run.query(
+        "select table_name from information_schema.tables where table_schema = 'marts'")}
+    assert {"mart_unit_rankings", "fct_dimension_scores", "fct_indicator_scores", "mart_return_log",
+            "dim_units", "dim_indicators"} <= tables
+    for table in tables:
+        parquet = demo_run.home.published / "parquet" / f"{table}.parquet"
+        (parquet_rows,) = duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0]
+        assert parquet_rows == demo_run.query(f"select count(*) from marts.{table}")[0][0] > 0
+
+
+def test_every_unit_ranked_in_every_quarter_it_submitted_for(demo_run):
+    ranked = set(demo_run.query("select unit_code, period from marts.mart_unit_rankings"))
+    assert ranked == demo_run.manifest.expected_unit_returns
+
+
+def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
+    rows = demo_run.query("select peer_group, period, total_score, rank_in_group, group_size "
+                          "from marts.mart_unit_rankings")
+    groups: dict[tuple, list[float]] = defaultdict(list)
+    for group, period, score, _, _ in rows:
+        groups[(group, period)].append(score)
+    for group, period, score, rank, size in rows:
+        peers = groups[(group, period)]
+        assert rank == 1 + sum(other > score for other in peers)
+        assert size == len(peers)
+    assert any(sorted(r[3] for r in rows if (r[0], r[1]) == key) != list(range(1, len(v) + 1))
+               for key, v in groups.items()) or len({r[2] for r in rows}) == len(rows)
+
+
+def test_scores_within_bounds_and_add_up(demo_run):
+    (bonus_cap,), (deduction_cap,) = demo_run.query(
+        "select value::double from read_csv('seeds/scoring_params.csv') "
+        "where param in ('bonus_cap', 'deduction_cap') order by param")
+    for total, base, bonus, deduction in demo_run.query(
+            "select total_score, indicator_score, bonus, deduction from marts.mart_unit_rankings"):
+        assert 0 <= total <= 100 + bonus_cap
+        assert 0 <= bonus <= bonus_cap and 0 <= deduction <= deduction_cap
+        assert total == pytest.approx(max(0.0, base + bonus - deduction), abs=0.01)
+    assert not demo_run.query("select * from marts.fct_dimension_scores where score < 0 or score > max_score")
+    assert not demo_run.query("select * from marts.fct_indicator_scores "
+                              "where not is_na and (score < 0 or score > max_score)")
+    sums = demo_run.query("""
+        select r.indicator_score, sum(d.score) from marts.mart_unit_rankings r
+        join marts.fct_dimension_scores d using (unit_code, period)
+        group by r.unit_code, r.period, r.indicator_score""")
+    assert len(sums) == demo_run.query("select count(*) from marts.mart_unit_rankings")[0][0]
+    assert all(base == pytest.approx(total, abs=0.01) for base, total in sums)
+
+
+def test_grades_follow_the_bands(demo_run):
+    bands = duckdb.sql("select grade, min_score::double from read_csv('seeds/grade_bands.csv', all_varchar=true) "
+                       "order by 2 desc").fetchall()
+    for total, grade in demo_run.query("select total_score, grade from marts.mart_unit_rankings"):
+        assert grade == next(g for g, floor in bands if total >= floor)
+
+
+def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):
+    log = {name: (status, reasons) for name, status, reasons in demo_run.query(
+        "select file_name, status, reasons from marts.mart_return_log")}
+    with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
+        rules = defaultdict(set)
+        for name, rule in con.execute("select f.file_name, i.rule from raw.return_issues i "
+                                      "join raw.return_files f using (sha256)").fetchall():
+            rules[name].add(rule)
+    bad = demo_run.manifest.bad_files
+    assert {n for n, (s, _) in log.items() if s == "rejected"} == set(bad)
+    for name, rule in bad.items():
+        assert rules[name] == {rule}
+        assert log[name][1]  # the reasons are in the mart, in Chinese
+        notice = next(demo_run.home.quarantine.glob(f"*_{name}.notice.txt")).read_text(encoding="utf-8")
+        assert "退回" in notice and "修改方法" in notice
+
+
+def test_resubmissions_supersede_and_everything_else_is_accepted(demo_run):
+    log = demo_run.query("select file_name, unit_code, period, version, status from marts.mart_return_log")
+    assert len(log) == len(demo_run.manifest.files)
+    superseded = {(unit, period) for _, unit, period, _, status in log if status == "superseded"}
+    corrected = {(unit, period) for name, unit, period, _, _ in log if name in demo_run.manifest.resubmissions}
+    assert superseded == corrected and len(corrected) == len(demo_run.manifest.resubmissions)
+    for name, _, _, version, status in log:
+        if name in demo_run.manifest.resubmissions:
+            assert (status, version) == ("accepted", 2)
+        elif name not in demo_run.manifest.bad_files and (name.split("_")[0], name.split("_")[1]) not in corrected:
+            assert status == "accepted"
+
+
+def test_rerun_with_identical_drop_is_a_no_op_and_readers_never_block(demo_run):
+    """Second run: re-drop an archived file; an analyst holds the published file open meanwhile."""
+    home = demo_run.home
+    before = demo_run.query("select count(*) from marts.mart_return_log")[0][0]
+    rankings = demo_run.query("select * from marts.mart_unit_rankings order by all")
+    archived = next(home.archive.glob("*/*.csv"))
+    shutil.copy(archived, home.landing / "again.csv")
+    with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as analyst:
+        assert run_pipeline(home)
+        # The open connection still reads the complete previous publication.
+        assert analyst.execute("select count(*) from marts.mart_return_log").fetchall()[0][0] == before
+    assert demo_run.query("select count(*) from marts.mart_return_log")[0][0] == before
+    assert demo_run.query("select * from marts.mart_unit_rankings order by all") == rankings
+    assert not any(home.landing.iterdir())
