@@ -113,3 +113,16 @@ def test_rerun_with_identical_drop_is_a_no_op_and_readers_never_block(demo_run):
     assert demo_run.query("select count(*) from marts.mart_return_log")[0][0] == before
     assert demo_run.query("select * from marts.mart_unit_rankings order by all") == rankings
     assert not any(home.landing.iterdir())
+
+
+def test_dbt_build_ran_unit_tests_and_data_tests_green(demo_run):
+    """The run's dbt build executed the hand-computed unit tests and the mart tests, all passing."""
+    import json
+
+    results = json.loads((demo_run.home.root / "dbt_target" / "run_results.json").read_text())["results"]
+    by_kind = defaultdict(list)
+    for result in results:
+        by_kind[result["unique_id"].split(".")[0]].append(result["status"])
+    assert len(by_kind["unit_test"]) >= 12 and set(by_kind["unit_test"]) == {"pass"}
+    assert len(by_kind["test"]) >= 100 and set(by_kind["test"]) == {"pass"}
+    assert set(by_kind["model"]) == {"success"}
