@@ -16,7 +16,6 @@ from orchestration.returns.values import clean_text, is_placeholder, parse_numbe
 
 Row = list[object]
 
-VALUE_COLUMNS = ["source_row", "unit_text", "indicator_code", "value_text", "value", "placeholder"]
 
 
 @dataclass
@@ -38,7 +37,8 @@ class ParsedReturn:
     submitter_text: str = ""
     period_text: str = ""
     template_version: str = ""
-    rows: list[dict[str, object]] = field(default_factory=list)  # one dict per data row, VALUE_COLUMNS
+    # One dict per data row: source_row, unit_text, indicator_code, value_text, value, placeholder.
+    rows: list[dict[str, object]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)
 
 
