@@ -126,3 +126,19 @@ def test_dbt_build_ran_unit_tests_and_data_tests_green(demo_run):
     assert len(by_kind["unit_test"]) >= 12 and set(by_kind["unit_test"]) == {"pass"}
     assert len(by_kind["test"]) >= 100 and set(by_kind["test"]) == {"pass"}
     assert set(by_kind["model"]) == {"success"}
+
+
+def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run, tmp_path):
+    """A dbt test failure stops the run before publish; analysts keep the previous result."""
+    from orchestration.cli import main
+    from orchestration.home import Home
+
+    home = Home.resolve(tmp_path / "home")
+    shutil.copytree(demo_run.home.root, home.root, symlinks=True)
+    published = home.published / "wuxing.duckdb"
+    before = (published.read_bytes(), (home.published / "parquet").readlink())
+    with duckdb.connect(str(home.warehouse)) as con:  # a verdict no model accepts: a data test fails
+        con.execute("update raw.return_files set status = 'lost' where sha256 = "
+                    "(select min(sha256) from raw.return_files)")
+    assert main(["run", "--home", str(home.root)]) == 1
+    assert (published.read_bytes(), (home.published / "parquet").readlink()) == before
