@@ -91,22 +91,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print the verdict and notice for one file without ingesting it; exit 1 if rejected."""
-    import hashlib
-
     from orchestration.reference import Reference
-    from orchestration.returns.intake import judge
-    from orchestration.returns.notice import render_notice
-    from orchestration.returns.validate import ReturnValidator
+    from orchestration.returns.intake import check_file
 
     path = Path(args.file)
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
-    data = path.read_bytes()
-    reference = Reference.load()
-    (verdict,), _ = judge([(path.name, data)], ReturnValidator(reference))
-    print(render_notice(path.name, hashlib.sha256(data).hexdigest(), verdict,
-                        reference.unit_name.get(verdict.submitter_code or "")), end="")
+    verdict, notice = check_file(_home(args), Reference.load(), path.name, path.read_bytes())
+    print(notice, end="")
     return 0 if verdict.status == "accepted" else 1
 
 

@@ -15,6 +15,7 @@ create table if not exists raw.return_files (
     file_name varchar not null,
     archive_path varchar not null,
     received_at timestamp not null,
+    landed_at timestamp,
     size_bytes bigint not null,
     return_type varchar,
     submitter_code varchar,
@@ -46,6 +47,7 @@ create table if not exists raw.return_issues (
     message_zh varchar not null,
     fix_zh varchar not null
 );
+alter table raw.return_files add column if not exists landed_at timestamp;
 """
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+from datetime import date, datetime, timezone
+
+import os
 
 import duckdb
 import pytest
@@ -11,22 +13,23 @@ import pytest
 from orchestration.cli import main
 from orchestration.home import Home
 from orchestration.returns.archive import archive_landing, archived_files
-from orchestration.returns.intake import intake, judge
+from orchestration.returns.intake import Submission, intake, judge
 from orchestration.returns.parse import parse_return
-from orchestration.returns.validate import ReturnValidator, open_periods
+from orchestration.returns.validate import ReturnValidator
 from orchestration.returns.values import normalise_period, parse_number
 from tests.conftest import good_rows, write_csv_return
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
+LANDED = datetime(2025, 1, 10, 9, 30, tzinfo=timezone.utc)  # in time for 2024Q4 (deadline 2025-01-15)
 
 
 @pytest.fixture(scope="module")
 def validator(reference) -> ReturnValidator:
-    return ReturnValidator(reference, today=date(2025, 1, 15))
+    return ReturnValidator(reference)
 
 
-def _judge(validator, path):
-    (verdict,), _ = judge([(path.name, path.read_bytes())], validator)
+def _judge(validator, path, landed=LANDED, history=None):
+    (verdict,), _ = judge([Submission(path.name, path.read_bytes(), landed)], validator, history)
     return verdict
 
 
@@ -48,7 +51,7 @@ def test_csv_encodings_are_detected(tmp_path, reference, validator, encoding):
                         good_rows(reference, UNIT), encoding=encoding)
     verdict = _judge(validator, path)
     assert verdict.status == "accepted"
-    assert parse_return(path.name, path.read_bytes()).submitter_text == UNIT
+    assert parse_return(path.name, path.read_bytes(), validator.settings).submitter_text == UNIT
 
 
 def test_unit_named_instead_of_coded_and_chinese_period(tmp_path, reference, validator):
@@ -93,7 +96,7 @@ def test_each_blocking_rule_rejects_and_names_the_cell(tmp_path, reference, vali
         assert f"第 {5 + rate_row} 行" in issue.describe()
 
 
-def test_unknown_unit_and_future_period_are_file_level(tmp_path, reference, validator):
+def test_unknown_unit_and_unknown_period_are_file_level(tmp_path, reference, validator):
     path = write_csv_return(tmp_path / "r.csv", "369999", "某某县", "2031Q1", good_rows(reference, UNIT))
     verdict = _judge(validator, path)
     rules = [i.rule for i in verdict.issues]
@@ -114,7 +117,7 @@ def test_one_notice_lists_every_problem(tmp_path, reference, validator):
                                        ("a,b\n1,2\n".encode(), "no_header")])
 def test_unreadable_files_are_rejected_not_raised(validator, data, rule):
     name = "x.xlsx" if data.startswith(b"PK") else "x.csv"
-    (verdict,), _ = judge([(name, data)], validator)
+    (verdict,), _ = judge([Submission(name, data, LANDED)], validator)
     assert verdict.status == "rejected" and verdict.issues[0].rule == rule
 
 
@@ -126,7 +129,6 @@ def test_numbers_and_periods_as_clerks_type_them():
     assert normalise_period("2024年第一季度") == "2024Q1"
     assert normalise_period("2024年3季度") == "2024Q3"
     assert normalise_period("2024Q5") is None
-    assert open_periods(date(2024, 5, 1))[-1] == "2024Q2"
 
 
 def test_identical_file_dropped_twice_is_archived_once(tmp_path, reference):
@@ -148,8 +150,10 @@ def test_intake_records_quarantines_and_is_idempotent(tmp_path, reference):
     write_csv_return(home.landing / "good.csv", UNIT, NAME, PERIOD, good_rows(reference, UNIT))
     bad_rows, _ = _spoiled(reference, "rate_out_of_range")
     write_csv_return(home.landing / "bad.csv", UNIT, NAME, PERIOD, bad_rows)
+    for path in home.landing.iterdir():
+        os.utime(path, (LANDED.timestamp(), LANDED.timestamp()))
     archive_landing(home)
-    report = intake(home, reference, today=date(2025, 1, 15))
+    report = intake(home, reference)
     assert report.accepted == ["good.csv"] or report.accepted == ["good.csv"][::-1]
     assert list(report.rejected) == ["bad.csv"]
     notices = list(home.quarantine.glob("*bad.csv.notice.txt"))
@@ -162,10 +166,16 @@ def test_intake_records_quarantines_and_is_idempotent(tmp_path, reference):
     assert [i[0] for i in issues] == ["rate_out_of_range"]
 
 
+def _current_period() -> str:
+    today = date.today()
+    return f"{today.year}Q{(today.month - 1) // 3 + 1}"
+
+
 def test_cli_validate_good_and_bad(tmp_path, reference, capsys):
-    good = write_csv_return(tmp_path / "good.csv", UNIT, NAME, PERIOD, good_rows(reference, UNIT))
+    period = _current_period()  # `validate` judges a file as if it landed now
+    good = write_csv_return(tmp_path / "good.csv", UNIT, NAME, period, good_rows(reference, UNIT))
     bad_rows, _ = _spoiled(reference, "not_a_number")
-    bad = write_csv_return(tmp_path / "bad.csv", UNIT, NAME, PERIOD, bad_rows)
+    bad = write_csv_return(tmp_path / "bad.csv", UNIT, NAME, period, bad_rows)
     assert main(["validate", str(good), "--home", str(tmp_path / "h")]) == 0
     assert "已受理" in capsys.readouterr().out
     assert main(["validate", str(bad), "--home", str(tmp_path / "h")]) == 1

@@ -6,13 +6,13 @@ import dagster as dg
 from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
 from orchestration.defs.resources import WuxingHome
 from orchestration.returns.intake import intake
-from orchestration.returns.validate import SUITE_FOR_TYPE
+from orchestration.returns.validate import SUITE_FOR_TYPE, WARNINGS_SUITE
 
 SUITE_CHECKS = [
     dg.AssetCheckSpec(name=suite, asset="validated_returns",
                       description=f"Great Expectations suite expectations/{suite}.json on every new return; "
-                                  "warns when a return is rejected")
-    for suite in SUITE_FOR_TYPE.values()
+                                  "warns when a return is rejected (or, for the warnings suite, flagged)")
+    for suite in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]
 ]
 
 
@@ -27,11 +27,11 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
         run = runs.get(spec.name)
         checks.append(dg.AssetCheckResult(
             check_name=spec.name,
-            passed=run is None or run.rejected_returns == 0,
+            passed=run is None or run.flagged_returns == 0,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={} if run is None else {
                 "returns_validated": run.returns, "rows_validated": run.rows,
-                "expectations": run.expectations, "returns_rejected": run.rejected_returns,
+                "expectations": run.expectations, "returns_flagged": run.flagged_returns,
                 "failed_rules": dg.MetadataValue.json(run.failed_expectations),
             },
         ))
@@ -40,6 +40,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
         metadata={
             "returns_accepted": len(report.accepted),
             "returns_rejected": len(report.rejected),
+            "returns_with_warnings": report.warned,
             "rows_in": report.rows_in,
             "rejections": dg.MetadataValue.md(
                 "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),

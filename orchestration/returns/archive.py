@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,8 +22,10 @@ class ArchivedFile:
     sha256: str
     file_name: str
     received_at: datetime
+    landed_at: datetime  # when the file was written to landing/ (its mtime, never after receipt)
     size_bytes: int
     path: Path
+    symlink: bool = False  # landing held a link, not a file: its target is archived, never followed
 
     def read(self) -> bytes:
         """The original bytes."""
@@ -57,8 +60,10 @@ def _load(sidecar: Path) -> ArchivedFile:
         sha256=meta["sha256"],
         file_name=meta["file_name"],
         received_at=datetime.fromisoformat(meta["received_at"]),
+        landed_at=datetime.fromisoformat(meta.get("landed_at", meta["received_at"])),
         size_bytes=meta["size_bytes"],
         path=sidecar.with_name(meta["blob"]),
+        symlink=meta.get("symlink", False),
     )
 
 
@@ -71,8 +76,9 @@ def archived_files(home: Home) -> list[ArchivedFile]:
 def landed_files(home: Home) -> list[Path]:
     """Files waiting in landing/, oldest first (by modification time, then name)."""
     paths = [p for p in home.landing.iterdir()
-             if p.is_file() and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(".part")]
-    return sorted(paths, key=lambda p: (p.stat().st_mtime, p.name))
+             if (p.is_symlink() or p.is_file()) and not p.name.startswith(IGNORED_PREFIXES)
+             and not p.name.endswith(".part")]
+    return sorted(paths, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
 def archive_landing(home: Home) -> ArchiveReport:
@@ -80,7 +86,10 @@ def archive_landing(home: Home) -> ArchiveReport:
     report = ArchiveReport(archived=[], duplicates=[])
     last = datetime.now(timezone.utc) - timedelta(seconds=1)
     for path in landed_files(home):
-        data = path.read_bytes()
+        symlink = path.is_symlink()
+        # A link is never followed (it could point anywhere): what is archived is the link itself.
+        data = os.readlink(path).encode() if symlink else path.read_bytes()
+        landed = datetime.fromtimestamp(path.lstat().st_mtime, timezone.utc)
         sha = hashlib.sha256(data).hexdigest()
         folder = home.archive / sha[:2]
         folder.mkdir(parents=True, exist_ok=True)
@@ -94,10 +103,12 @@ def archive_landing(home: Home) -> ArchiveReport:
             _write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=1).encode())
             report.duplicates.append(path.name)
         else:
-            blob = folder / f"{sha}{path.suffix.lower()}"
+            suffix = path.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,8}", path.suffix.lower()) else ".bin"
+            blob = folder / f"{sha}{suffix}"
             _write_atomic(blob, data)
             meta = {"sha256": sha, "file_name": path.name, "received_at": now.isoformat(),
-                    "size_bytes": len(data), "blob": blob.name}
+                    "landed_at": min(landed, now).isoformat(), "size_bytes": len(data),
+                    "blob": blob.name, "symlink": symlink}
             _write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=1).encode())
             report.archived.append(_load(sidecar))
         path.unlink()

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import datetime, timezone
 
+import duckdb
 import pandas as pd
 
 from orchestration.home import Home
 from orchestration.reference import Reference
 from orchestration.returns.archive import ArchivedFile, archived_files
+from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
-from orchestration.returns.parse import parse_return
-from orchestration.returns.validate import ReturnValidator, SuiteRun, Verdict
+from orchestration.returns.parse import ParsedReturn, parse_return
+from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, SuiteRun, Verdict
 from orchestration.warehouse import connect, ensure_raw_tables
+
+CHINA = timezone(pd.Timedelta(hours=8).to_pytimedelta())
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What a return is judged on: its name, its bytes, when it landed, and whether it was a link."""
+
+    file_name: str
+    data: bytes
+    landed_at: datetime
+    symlink: bool = False
+
+    @classmethod
+    def of(cls, item: ArchivedFile) -> "Submission":
+        return cls(item.file_name, item.read(), item.landed_at, item.symlink)
 
 
 @dataclass
@@ -22,13 +40,37 @@ class IntakeReport:
 
     accepted: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)  # file name -> first reason
+    warned: int = 0  # accepted returns that carry warnings
     suite_runs: list[SuiteRun] = field(default_factory=list)
     rows_in: int = 0
 
 
-def judge(files: list[tuple[str, bytes]], validator: ReturnValidator) -> tuple[list[Verdict], list[SuiteRun]]:
-    """Parse and validate a batch of (file name, bytes): the one path the pipeline and the CLI share."""
-    return validator.validate([parse_return(name, data) for name, data in files])
+def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
+    """Parse one submission; a link in landing/ is refused without being followed."""
+    if submission.symlink:
+        return ParsedReturn(file_name=submission.file_name, issues=[Issue(
+            "leaves_landing", ERROR, "报送的是指向其他位置的链接（快捷方式），不是文件本身",
+            "请直接报送文件本身，不要报送快捷方式或链接", value_seen=submission.data.decode(errors="replace"))])
+    return parse_return(submission.file_name, submission.data, validator.settings)
+
+
+def load_history(home: Home) -> pd.DataFrame:
+    """Accepted values of earlier runs (from the published marts, which never lock): the baseline
+    for warnings. Empty before the first successful run."""
+    database = home.published / "wuxing.duckdb"
+    if not database.exists():
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute("select unit_code, period, indicator_code, raw_value as value "
+                           "from marts.fct_indicator_scores where raw_value is not null").df()
+
+
+def judge(submissions: list[Submission], validator: ReturnValidator,
+          history: pd.DataFrame | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+    """Parse and validate a batch of submissions: the one path the pipeline and the CLI share."""
+    parsed = [_parse(s, validator) for s in submissions]
+    landed = [s.landed_at.astimezone(CHINA).date() for s in submissions]
+    return validator.validate(parsed, landed, history)
 
 
 def pending_files(home: Home) -> list[ArchivedFile]:
@@ -39,9 +81,14 @@ def pending_files(home: Home) -> list[ArchivedFile]:
     return [f for f in archived_files(home) if f.sha256 not in known]
 
 
+def safe_name(file_name: str) -> str:
+    """A file name with path separators and control characters replaced, safe to write anywhere."""
+    return "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in file_name).lstrip(".") or "_"
+
+
 def _quarantine(home: Home, item: ArchivedFile, notice: str) -> None:
     """Keep a copy of a rejected file and its notice side by side in quarantine/."""
-    stem = f"{item.sha256[:12]}_{item.file_name}"
+    stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
     (home.quarantine / stem).write_bytes(item.read())
     (home.quarantine / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
 
@@ -51,7 +98,8 @@ def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> N
     files = pd.DataFrame([{
         "sha256": f.sha256, "file_name": f.file_name,
         "archive_path": str(f.path.relative_to(home.root)),
-        "received_at": f.received_at.replace(tzinfo=None), "size_bytes": f.size_bytes,
+        "received_at": f.received_at.replace(tzinfo=None), "landed_at": f.landed_at.replace(tzinfo=None),
+        "size_bytes": f.size_bytes,
         "return_type": v.return_type, "submitter_code": v.submitter_code, "period": v.period,
         "status": v.status, "reasons": "\n".join(i.describe() for i in v.issues),
         "error_count": sum(i.severity == "error" for i in v.issues),
@@ -73,14 +121,14 @@ def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> N
         con.execute("commit")
 
 
-def intake(home: Home, reference: Reference, today: date | None = None) -> IntakeReport:
+def intake(home: Home, reference: Reference) -> IntakeReport:
     """Judge every archived file without a verdict, quarantine the rejected, record all."""
     items = pending_files(home)
     report = IntakeReport()
     if not items:
         return report
-    validator = ReturnValidator(reference, today=today)
-    verdicts, report.suite_runs = judge([(f.file_name, f.read()) for f in items], validator)
+    validator = ReturnValidator(reference)
+    verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home))
     for item, verdict in zip(items, verdicts):
         if verdict.status == "rejected":
             notice = render_notice(item.file_name, item.sha256, verdict,
@@ -89,6 +137,18 @@ def intake(home: Home, reference: Reference, today: date | None = None) -> Intak
             report.rejected[item.file_name] = verdict.issues[0].describe()
         else:
             report.accepted.append(item.file_name)
+            report.warned += any(i.severity != ERROR for i in verdict.issues)
         report.rows_in += len(verdict.values)
     _record(home, items, verdicts)
     return report
+
+
+def check_file(home: Home, reference: Reference, file_name: str, data: bytes) -> tuple[Verdict, str]:
+    """Verdict and notice for one file as if it landed now, without ingesting it (`wuxing validate`)."""
+    import hashlib
+
+    now = datetime.now(timezone.utc)
+    (verdict,), _ = judge([Submission(file_name, data, now)], ReturnValidator(reference), load_history(home))
+    notice = render_notice(file_name, hashlib.sha256(data).hexdigest(), verdict,
+                           reference.unit_name.get(verdict.submitter_code or ""), now)
+    return verdict, notice

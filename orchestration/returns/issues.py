@@ -36,4 +36,4 @@ class Issue:
             where.append(f"「{self.column_name}」列")
         location = "".join(where) or "整个文件"
         seen = f"（填写的是「{self.value_seen}」）" if self.value_seen not in (None, "") else ""
-        return f"{location}：{self.message_zh}{seen}。修改方法：{self.fix_zh}"
+        return f"{location}：{self.message_zh}{seen}。修改方法：{self.fix_zh}（规则 {self.rule}）"

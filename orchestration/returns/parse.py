@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from openpyxl import load_workbook
 
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, Issue
+from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import clean_text, is_placeholder, parse_number
 
 Row = list[object]
@@ -106,12 +108,32 @@ def _is_signature(cells: list[str]) -> bool:
     return any(first.startswith(label) for label in layout.SIGNATURE_LABELS)
 
 
+_HEADER_LABELS = frozenset(layout.UNIT_HEADER + layout.EVALUATION_HEADER)
+
+
+def _header(rows: list[Row], header_at: int) -> tuple[list[str], int]:
+    """Column labels and the 0-based index of the first data row.
+
+    A header of two rows (merged cells such as 本期数据 over 填报值 | 备注) is read as one: a label
+    in the second row names its column.
+    """
+    labels = [clean_text(c) for c in rows[header_at]]
+    below = [clean_text(c) for c in rows[header_at + 1]] if header_at + 1 < len(rows) else []
+    if any(cell in _HEADER_LABELS for cell in below):
+        width = max(len(labels), len(below))
+        labels += [""] * (width - len(labels))
+        labels = [below[i] if i < len(below) and below[i] in _HEADER_LABELS else labels[i]
+                  for i in range(width)]
+        return labels, header_at + 2
+    return labels, header_at + 1
+
+
 def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
     """The data rows under the header as records, stopping at the signature block."""
-    header = [clean_text(c) for c in sheet.rows[header_at]]
+    header, first = _header(sheet.rows, header_at)
     col = {name: i for i, name in enumerate(header) if name}
     records = []
-    for offset, row in enumerate(sheet.rows[header_at + 1:], start=header_at + 2):
+    for offset, row in enumerate(sheet.rows[first:], start=first + 1):
         cells = [clean_text(c) for c in row]
         if not any(cells):
             continue
@@ -141,8 +163,35 @@ def _structural(file_name: str, rule: str, message: str, fix: str) -> ParsedRetu
     return ParsedReturn(file_name=file_name, issues=[Issue(rule, ERROR, message, fix)])
 
 
-def parse_return(file_name: str, data: bytes) -> ParsedReturn:
+_UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f]|^\.\.?$|^\.\.|\.\.$")
+
+
+def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedReturn | None:
+    """Refuse, before reading, names that point outside landing/, oversized files and zip bombs."""
+    if _UNSAFE_NAME.search(file_name):
+        return _structural(file_name, "unsafe_file_name", "文件名含路径符号（/ \\ ..）或控制字符",
+                           "请只用文字、数字、下划线和点命名文件，如 360124_2024Q4_进贤县.xlsx")
+    if len(data) > settings.max_file_bytes:
+        return _structural(file_name, "file_too_large",
+                           f"文件大小 {len(data):,} 字节，超过上限 {settings.max_file_bytes:,} 字节",
+                           "请删除图片、多余工作表和空白行列后重新保存报送")
+    if Path(file_name).suffix.lower() == ".xlsx":
+        try:
+            unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None  # reading will report it as unreadable
+        if unpacked > settings.max_unpacked_bytes or unpacked > settings.max_compression_ratio * len(data):
+            return _structural(file_name, "zip_bomb",
+                               f"工作簿解压后 {unpacked:,} 字节，大小或压缩比异常",
+                               "请用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送")
+    return None
+
+
+def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedReturn:
     """Read a return's bytes; problems that stop reading become issues, never exceptions."""
+    refused = _gate(file_name, data, settings)
+    if refused is not None:
+        return refused
     if not data.strip():
         return _structural(file_name, "empty_file", "文件为空", "请用填报模板填写后重新报送")
     suffix = Path(file_name).suffix.lower()
@@ -163,7 +212,7 @@ def parse_return(file_name: str, data: bytes) -> ParsedReturn:
         return _structural(file_name, "no_header", f"找不到含「{layout.COL_INDICATOR_CODE}」的表头行",
                            "请使用最新填报模板，不要删除或改动表头行")
     sheet, header_at = next(((s, i) for s, i in candidates if s.name == layout.DATA_SHEET), candidates[0])
-    header = {clean_text(c) for c in sheet.rows[header_at]}
+    header = set(_header(sheet.rows, header_at)[0])
     meta = _meta(sheet.rows[:header_at])
     parsed = ParsedReturn(
         file_name=file_name,

@@ -2,17 +2,21 @@
 
 All returns of one type in a batch are validated together in one GX run (one frame, one row per
 data row, tagged with its file), and each failing row is mapped back to its file, sheet and row.
+Blocking suites decide the verdict; the warnings suite then runs on the accepted returns only,
+comparing each value with the unit's last accepted value (history plus earlier returns of the batch).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from orchestration.paths import EXPECTATIONS_DIR
@@ -20,16 +24,23 @@ from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.parse import ParsedReturn
+from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import normalise_name, normalise_period
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 SUITE_FOR_TYPE = {layout.RETURN_TYPE_UNIT: "unit_return", layout.RETURN_TYPE_EVALUATION: "evaluation_return"}
-FIRST_PERIOD_YEAR = 2018
+WARNINGS_SUITE = "return_warnings"
+HISTORY_COLUMNS = ["unit_code", "period", "indicator_code", "value"]
 
 # Which frame column a failing expectation points at -> the frame column holding what the clerk typed.
 _SEEN_COLUMN = {"value": "value_text", "reportable_key": "indicator_code", "submitter_code": "submitter_text",
-                "unit_code": "unit_text", "period": "period_text"}
+                "unit_code": "unit_text", "period": "period_text", "period_status": "period_text",
+                "placeholder": "value_text", "value_fraction": "value_text", "change_ratio": "value_text",
+                "whole_value": "value_text", "file_name_code": "file_name", "file_name_period": "file_name",
+                "days_late": "landed_on", "identical_to_previous": "period"}
+_NAME_CODE = re.compile(r"^(\d{6}|D\d{3}|E\d{2})(?=[_\-. ])")
+_NAME_PERIOD = re.compile(r"(?<![0-9A-Za-z])(\d{4}Q[1-4])(?![0-9A-Za-z])", re.IGNORECASE)
 
 
 @dataclass
@@ -57,28 +68,27 @@ class SuiteRun:
     rows: int
     expectations: int
     failed_expectations: list[str]
-    rejected_returns: int
+    flagged_returns: int
+    result: object = field(default=None, repr=False)  # the GX validation result
 
 
-def open_periods(today: date) -> list[str]:
-    """Quarters that can be reported: from 2018Q1 up to and including the current quarter."""
-    current = (today.year, (today.month - 1) // 3 + 1)
-    return [f"{y}Q{q}" for y in range(FIRST_PERIOD_YEAR, today.year + 1) for q in range(1, 5)
-            if (y, q) <= current]
+def period_index(period: str) -> int | None:
+    """'2024Q3' -> a number that grows by one per quarter; None if not a quarter."""
+    return int(period[:4]) * 4 + int(period[5]) - 1 if re.fullmatch(r"\d{4}Q[1-4]", period or "") else None
 
 
 class ReturnValidator:
     """Validates batches of parsed returns against the reference data and the GX suites."""
 
-    def __init__(self, reference: Reference, today: date | None = None,
+    def __init__(self, reference: Reference, settings: ValidationSettings | None = None,
                  expectations_dir: Path = EXPECTATIONS_DIR) -> None:
         self.reference = reference
-        self.today = today or date.today()
+        self.settings = settings or ValidationSettings.load()
         self.expectations_dir = expectations_dir
 
     @cached_property
-    def _context(self):
-        """An ephemeral GX context with a pandas datasource and progress bars off."""
+    def context(self):
+        """An ephemeral GX context with progress bars off."""
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -94,17 +104,19 @@ class ReturnValidator:
         return gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec["meta"])
 
     @cached_property
-    def parameters(self) -> dict[str, list[str]]:
-        """Values the suites' $PARAMETERs take: registries, open periods, who reports what."""
+    def parameters(self) -> dict[str, object]:
+        """Values the suites' $PARAMETERs take: registries, periods, who reports what, thresholds."""
         indicators = self.reference.indicators
         reportable = [f"{row.source}:{tier}:{row.indicator_code}"
                       for row in indicators.itertuples() for tier in row.tiers.split("|")]
         return {
             "known_units": sorted(self.reference.units.unit_code),
             "known_evaluators": sorted(self.reference.evaluators.evaluator_code),
-            "open_periods": open_periods(self.today),
+            "known_periods": sorted(self.settings.periods),
             "indicator_codes": sorted(indicators.indicator_code),
             "reportable_keys": sorted(reportable),
+            "template_versions": list(self.settings.template_versions),
+            "change_warning_ratio": self.settings.change_warning_ratio,
         }
 
     def _resolve(self, text: str) -> str:
@@ -112,16 +124,23 @@ class ReturnValidator:
         name = normalise_name(text)
         return self.reference.name_to_code.get(name, name)
 
-    def _frame(self, items: list[tuple[int, ParsedReturn]]) -> pd.DataFrame:
+    def _frame(self, items: list[tuple[int, ParsedReturn, date]]) -> pd.DataFrame:
         """One row per data row of every return in `items` (plus one per missing required
         indicator of a unit return), tagged with its file and the reference facts the suites check."""
         ref = self.reference
         records: list[dict[str, object]] = []
-        for key, parsed in items:
+        for key, parsed, landed in items:
             submitter = self._resolve(parsed.submitter_text)
-            tags = {"file_key": key, "sheet": parsed.sheet, "submitter_text": parsed.submitter_text,
-                    "submitter_code": submitter, "period_text": parsed.period_text,
-                    "period": normalise_period(parsed.period_text) or parsed.period_text}
+            period = normalise_period(parsed.period_text) or parsed.period_text
+            name_code = _NAME_CODE.match(parsed.file_name)
+            name_period = _NAME_PERIOD.search(parsed.file_name)
+            tags = {"file_key": key, "file_name": parsed.file_name, "sheet": parsed.sheet,
+                    "submitter_text": parsed.submitter_text, "submitter_code": submitter,
+                    "period_text": parsed.period_text, "period": period,
+                    "period_status": self.settings.period_status(period, landed),
+                    "template_version": parsed.template_version, "landed_on": landed.isoformat(),
+                    "file_name_code": name_code.group(1) if name_code else None,
+                    "file_name_period": name_period.group(1).upper() if name_period else None}
             rows = parsed.rows
             if parsed.return_type == layout.RETURN_TYPE_UNIT:
                 tags |= {"unit_text": parsed.submitter_text, "unit_code": submitter, "source": "self"}
@@ -137,13 +156,24 @@ class ReturnValidator:
         if frame.unit_code.isna().any():
             frame["unit_code"] = frame.unit_code.fillna(frame.unit_text.map(self._resolve))
         frame = frame.merge(self._facts, on="indicator_code", how="left")
+        frame["value"] = frame.value.astype(float)
         frame["unit_tier"] = frame.unit_code.map(ref.unit_tier)
         frame["is_na"] = frame.placeholder.astype(bool) & (frame.allow_na == "true")
         frame["reportable_key"] = (frame.source + ":" + frame.unit_tier.fillna("") + ":"
                                    + frame.indicator_code)
+        frame["value_fraction"] = frame.value - np.floor(frame.value)
+        frame = self._with_wholes(frame)
         frame["source_row"] = frame.source_row.astype("Int64")
         frame["row_id"] = frame.index
         return frame
+
+    def _with_wholes(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Add, on each part row of a part <= whole pair, the whole's value from the same return."""
+        frame["whole_code"] = frame.indicator_code.map(dict(self.settings.part_whole)).astype(frame.indicator_code.dtype)
+        wholes = frame[["file_key", "unit_code", "indicator_code", "value"]].drop_duplicates(
+            ["file_key", "unit_code", "indicator_code"]).rename(
+            columns={"indicator_code": "whole_code", "value": "whole_value"})
+        return frame.merge(wholes, on=["file_key", "unit_code", "whole_code"], how="left")
 
     @cached_property
     def _required(self) -> dict[str, list[str]]:
@@ -153,15 +183,14 @@ class ReturnValidator:
 
     @cached_property
     def _facts(self) -> pd.DataFrame:
-        """Per indicator: name, unit of measure, value type and whether 不适用 is allowed."""
-        return self.reference.indicators[["indicator_code", "indicator_name_zh", "unit_of_measure",
+        """Per indicator: kind, name, unit of measure, value type and whether 不适用 is allowed."""
+        return self.reference.indicators[["indicator_code", "kind", "indicator_name_zh", "unit_of_measure",
                                           "value_type", "allow_na"]].rename(
             columns={"indicator_name_zh": "indicator_name", "unit_of_measure": "uom"})
 
-    def _run_suite(self, suite_name: str, frame: pd.DataFrame):
+    def run_suite(self, suite_name: str, frame: pd.DataFrame):
         """Run one stored suite on a frame; returns the GX validation result."""
-        context = self._context
-        source = context.data_sources.add_or_update_pandas(suite_name)
+        source = self.context.data_sources.add_or_update_pandas(suite_name)
         asset = source.add_dataframe_asset(name="returns")
         batch = asset.add_batch_definition_whole_dataframe("batch").get_batch(
             batch_parameters={"dataframe": frame})
@@ -181,7 +210,7 @@ class ReturnValidator:
                 continue
             config = outcome.expectation_config
             meta = config.meta
-            column = config.kwargs.get("column") or "indicator_code"
+            column = config.kwargs.get("column") or config.kwargs.get("column_A") or "indicator_code"
             for hit in outcome.result.get("unexpected_index_list") or []:
                 row = records[hit["row_id"]]
                 key = int(row["file_key"])
@@ -189,12 +218,12 @@ class ReturnValidator:
                     if (key, meta["rule"]) in seen_file_rules:
                         continue
                     seen_file_rules.add((key, meta["rule"]))
-                fields = {k: ("" if v is None or v is pd.NA or v != v else v) for k, v in row.items()}
+                fields = {k: _blank_if_missing(v) for k, v in row.items()}
                 found.setdefault(key, []).append(Issue(
                     rule=meta["rule"],
                     severity=meta["severity"],
                     message_zh=meta["message_zh"].format(**fields),
-                    fix_zh=meta["fix_zh"],
+                    fix_zh=meta["fix_zh"].format(**fields),
                     sheet=row["sheet"],
                     source_row=None if meta["scope"] == "file" or fields["source_row"] == "" else int(row["source_row"]),
                     column_name=meta["column_zh"],
@@ -202,29 +231,73 @@ class ReturnValidator:
                 ))
         return found
 
-    def validate(self, parsed: list[ParsedReturn]) -> tuple[list[Verdict], list[SuiteRun]]:
-        """Verdicts for a batch of parsed returns (same order), and a summary per suite run."""
-        by_type: dict[str, list[tuple[int, ParsedReturn]]] = {}
-        for key, item in enumerate(parsed):
+    def _warning_frame(self, accepted: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+        """Accepted rows with the unit's last accepted value before that period, and per-file facts."""
+        frame = accepted[accepted.source_row.notna() & accepted.value.notna()].copy()
+        frame["order"] = frame.file_key + 1
+        candidates = pd.concat([history.assign(order=0), frame[HISTORY_COLUMNS + ["order"]]],
+                               ignore_index=True).dropna(subset=["value"])
+        candidates["period_no"] = candidates.period.map(period_index)
+        candidates = (candidates.dropna(subset=["period_no"]).sort_values("order")
+                      .drop_duplicates(["unit_code", "period", "indicator_code"], keep="last")
+                      .rename(columns={"value": "baseline", "period": "baseline_period"})
+                      [["unit_code", "indicator_code", "period_no", "baseline", "baseline_period"]])
+        frame["period_no"] = frame.period.map(period_index)
+        frame = frame.dropna(subset=["period_no"])
+        keys = {"period_no": "int64", "unit_code": "str", "indicator_code": "str"}
+        frame = pd.merge_asof(frame.astype(keys).sort_values("period_no"),
+                              candidates.astype(keys).sort_values("period_no"),
+                              on="period_no", by=["unit_code", "indicator_code"], allow_exact_matches=False)
+        floor = np.where(frame.value_type == "count", self.settings.change_warning_count_floor, 1e-9)
+        frame["change_ratio"] = (frame.value - frame.baseline).abs() / np.maximum(frame.baseline.abs(), floor)
+        previous = frame.baseline_period.map(lambda p: period_index(p) if isinstance(p, str) else None)
+        same = (previous == frame.period_no - 1) & (frame.value == frame.baseline)
+        frame["identical_to_previous"] = same.groupby(frame.file_key).transform("all")
+        deadlines = {p: v.deadline for p, v in self.settings.periods.items()}
+        frame["days_late"] = [(date.fromisoformat(landed) - deadlines[p]).days if p in deadlines else 0
+                              for landed, p in zip(frame.landed_on, frame.period)]
+        frame = frame.sort_values("row_id").reset_index(drop=True)
+        frame["row_id"] = frame.index
+        return frame
+
+    def validate(self, parsed: list[ParsedReturn], landed: list[date],
+                 history: pd.DataFrame | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+        """Verdicts for a batch of parsed returns (same order; `landed` is the day each file landed)
+        and a summary per suite run. `history` holds earlier accepted values (HISTORY_COLUMNS)."""
+        by_type: dict[str, list[tuple[int, ParsedReturn, date]]] = {}
+        for key, (item, day) in enumerate(zip(parsed, landed)):
             if not item.issues:
-                by_type.setdefault(item.return_type, []).append((key, item))
+                by_type.setdefault(item.return_type, []).append((key, item, day))
         issues: dict[int, list[Issue]] = {}
-        rows_by_file: dict[int, pd.DataFrame] = {}
+        frames: list[pd.DataFrame] = []
         runs: list[SuiteRun] = []
-        for return_type, items in by_type.items():
-            frame = self._frame(items)
-            suite_name = SUITE_FOR_TYPE[return_type]
-            result = self._run_suite(suite_name, frame)
+
+        def run(suite_name: str, frame: pd.DataFrame) -> None:
+            result = self.run_suite(suite_name, frame)
             found = self._issues(result, frame)
             for key, found_issues in found.items():
                 issues.setdefault(key, []).extend(found_issues)
-            rows_by_file |= dict(iter(frame[frame.source_row.notna()].groupby("file_key", sort=False)))
             runs.append(SuiteRun(
-                suite=suite_name, returns=len(items), rows=len(frame), expectations=len(result.results),
+                suite=suite_name, returns=frame.file_key.nunique(), rows=len(frame),
+                expectations=len(result.results),
                 failed_expectations=sorted({r.expectation_config.meta["rule"] for r in result.results
                                             if not r.success}),
-                rejected_returns=sum(1 for v in found.values() if any(i.severity == ERROR for i in v)),
-            ))
+                flagged_returns=len(found), result=result))
+
+        for return_type, items in by_type.items():
+            frame = self._frame(items)
+            run(SUITE_FOR_TYPE[return_type], frame)
+            frames.append(frame)
+        everything = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        rejected = {k for k, v in issues.items() if any(i.severity == ERROR for i in v)}
+        if frames:
+            accepted = everything[~everything.file_key.isin(rejected)]
+            warnings = self._warning_frame(accepted, history if history is not None
+                                           else pd.DataFrame(columns=HISTORY_COLUMNS))
+            if len(warnings):
+                run(WARNINGS_SUITE, warnings)
+        rows_by_file = dict(iter(everything[everything.source_row.notna()].groupby("file_key", sort=False))) \
+            if frames else {}
         return [Verdict(
             return_type=item.return_type,
             submitter_code=self._resolve(item.submitter_text) or None,
@@ -234,9 +307,14 @@ class ReturnValidator:
         ) for key, item in enumerate(parsed)], runs
 
 
-def _issue_order(issue: Issue) -> tuple[int, str]:
-    """File-level problems first, then by row."""
-    return (issue.source_row or 0, issue.rule)
+def _blank_if_missing(value: object) -> object:
+    """Missing cells (None, NA, NaN) as '' for messages."""
+    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+
+
+def _issue_order(issue: Issue) -> tuple[int, int, str]:
+    """Blocking problems first, file-level before rows, then by row."""
+    return (issue.severity != ERROR, issue.source_row or 0, issue.rule)
 
 
 def _values(rows: pd.DataFrame | None) -> pd.DataFrame:
