@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install demo run test ui clean
+.PHONY: install system-deps demo run test ui serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,15 @@ run: install
 ui: install
 	$(BIN)/wuxing ui --home $(WUXING_HOME)
 
+serve: install
+	$(BIN)/wuxing serve --home $(WUXING_HOME)
+
+# Debian packages for the UI and PostgreSQL tests (needs root; CI runs it from .ci/run)
+system-deps:
+	bash scripts/ci-system-deps.sh
+
 test: install
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs
+	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs test-artifacts

@@ -1,11 +1,14 @@
-"""The `wuxing` command: demo, generate-demo, run, validate, template and ui."""
+"""The `wuxing` command: demo, generate-demo, run, validate, template, ui and serve."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -32,17 +35,30 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
 
 
 def run_pipeline(home: Home) -> bool:
-    """Run the nightly job's selection once, in this process; True on success."""
+    """Run the nightly job's selection once, in this process; True on success.
+
+    The same job, instance, pool and alerts as a run started by the schedule or the sensor: runs
+    left behind by a killed process are marked failed first (freeing the warehouse pool), and a
+    failed run or a failed asset check is written to the alerts log (and the webhook, if any).
+    """
+    from orchestration import alerts
     from orchestration.definitions import build_definitions
-    from orchestration.instance import instance_for
+    from orchestration.defs.ingest import HOST_TAG, PID_TAG
+    from orchestration.instance import instance_for, reap_dead_runs
 
     definitions = build_definitions(home)
     job = definitions.resolve_job_def("nightly")
-    result = job.execute_in_process(instance=instance_for(home), raise_on_error=False)
+    instance = instance_for(home)
+    for run_id in reap_dead_runs(instance):
+        print(f"已将中断的运行标记为失败 / marked the interrupted run {run_id} as failed", file=sys.stderr)
+    tags = {alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
     for event in result.all_events:
         if event.is_step_failure:
             print(f"步骤失败 / step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
                   file=sys.stderr)
+    for alert in alerts.notify(home, alerts.alerts_for_run(instance, result.run_id)):
+        print(f"告警 / alert: {alert.title} → {home.root / alerts.ALERTS_LOG}", file=sys.stderr)
     return result.success
 
 
@@ -118,16 +134,70 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dagster_env(home: Home) -> dict[str, str]:
+    return {**os.environ, "WUXING_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
-    """Start the Dagster UI (webserver and daemon) on 127.0.0.1 for this home."""
+    """Start the Dagster UI (webserver and daemon) on 127.0.0.1 for this home (development)."""
     from orchestration.instance import instance_for
 
     home = _home(args)
     instance_for(home)
-    env = {**os.environ, "WUXING_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
     command = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
                "--host", "127.0.0.1", "--port", str(args.port)]
-    return subprocess.call(command, env=env)
+    return subprocess.call(command, env=_dagster_env(home))
+
+
+def serve_commands(home: Home, host: str, port: int) -> list[list[str]]:
+    """The two long-running processes of production: the webserver and the daemon."""
+    bin_dir = Path(sys.executable).parent
+    return [
+        [str(bin_dir / "dagster-webserver"), "-m", "orchestration.definitions", "--host", host,
+         "--port", str(port)],
+        [str(bin_dir / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
+    ]
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Production: the Dagster webserver and daemon as two supervised processes.
+
+    Stops both on SIGTERM/SIGINT; if either exits, stops the other and exits with its status,
+    so a service manager (systemd `Restart=on-failure`) restarts the pair.
+    """
+    from orchestration.instance import instance_for, storage_kind
+
+    home = _home(args)
+    instance_for(home).dispose()
+    env = _dagster_env(home)
+    print(f"wuxing serve: home {home.root}, instance storage {storage_kind()}, "
+          f"UI http://{args.host}:{args.port}", flush=True)
+    processes = [subprocess.Popen(command, env=env) for command in serve_commands(home, args.host, args.port)]
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    status = 0
+    while not stopping:
+        exited = [p for p in processes if p.poll() is not None]
+        if exited:
+            status = exited[0].returncode or 1
+            print(f"wuxing serve: {exited[0].args[0]} exited ({exited[0].returncode}); stopping",
+                  file=sys.stderr, flush=True)
+            break
+        time.sleep(0.5)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -151,7 +221,11 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--unit", required=True, help="unit code, e.g. 360124")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
     template.add_argument("--out", help="output .xlsx path")
-    add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1").add_argument("--port", type=int, default=3000)
+    add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(
+        "--port", type=int, default=3000)
+    serve = add("serve", cmd_serve, "production: the Dagster webserver and daemon, supervised")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=3000)
     return top
 
 

@@ -33,6 +33,11 @@ class Home:
         return self.root / "quarantine"
 
     @property
+    def notices(self) -> Path:
+        """One notice per judged return (receipts with warnings included), for the submitters."""
+        return self.root / "notices"
+
+    @property
     def warehouse(self) -> Path:
         """The working DuckDB file (one writer at a time)."""
         return self.root / "warehouse" / "wuxing.duckdb"
@@ -47,7 +52,7 @@ class Home:
 
     def ensure(self) -> "Home":
         """Create the folders of the layout if missing."""
-        for path in (self.landing, self.archive, self.quarantine, self.warehouse.parent,
+        for path in (self.landing, self.archive, self.quarantine, self.notices, self.warehouse.parent,
                      self.published, self.dagster_home):
             path.mkdir(parents=True, exist_ok=True)
         return self

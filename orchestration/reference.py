@@ -29,6 +29,7 @@ class Reference:
     evaluators: pd.DataFrame
     indicators: pd.DataFrame
     targets: pd.DataFrame
+    seeds_dir: Path = SEEDS_DIR
 
     @classmethod
     def load(cls, seeds_dir: Path = SEEDS_DIR) -> "Reference":
@@ -38,6 +39,7 @@ class Reference:
             evaluators=_read_seed(seeds_dir, "evaluators"),
             indicators=_read_seed(seeds_dir, "indicators"),
             targets=_read_seed(seeds_dir, "indicator_targets"),
+            seeds_dir=seeds_dir,
         )
 
     @cached_property
@@ -69,8 +71,36 @@ class Reference:
         applies = self.indicators.tiers.map(lambda cell: tier in _split(cell))
         return self.indicators[applies & (self.indicators.source == source)]
 
-    def target(self, indicator_code: str, tier: str) -> float | None:
-        """The indicator's target for a tier, if the framework sets one."""
-        rows = self.targets[(self.targets.indicator_code == indicator_code)
-                            & (self.targets.tier == tier)]
-        return float(rows.target.iloc[0]) if len(rows) else None
+    def target(self, indicator_code: str, tier: str, peer_group: str = "",
+               framework_version: str = "") -> float | None:
+        """The indicator's target for a tier, if the framework sets one.
+
+        As the scoring does: the most specific row wins (version + peer group > version > peer
+        group > the whole tier); blank cells in indicator_targets.csv mean "any".
+        """
+        targets = self.targets
+        for column in ("framework_version", "peer_group"):
+            if column not in targets:
+                targets = targets.assign(**{column: ""})
+        rows = targets[(targets.indicator_code == indicator_code) & (targets.tier == tier)
+                       & targets.peer_group.isin(["", peer_group])
+                       & targets.framework_version.isin(["", framework_version])]
+        if not len(rows):
+            return None
+        rows = rows.assign(_specific=(rows.framework_version != "") * 2 + (rows.peer_group != ""))
+        return float(rows.sort_values("_specific", ascending=False).target.iloc[0])
+
+    @cached_property
+    def framework_versions(self) -> pd.DataFrame:
+        """framework_versions.csv (one row per assessment-year framework)."""
+        return _read_seed(self.seeds_dir, "framework_versions")
+
+    @cached_property
+    def framework_nodes(self) -> pd.DataFrame:
+        """framework_nodes.csv: the aggregate nodes of every version's tree."""
+        return _read_seed(self.seeds_dir, "framework_nodes")
+
+    @cached_property
+    def framework_indicators(self) -> pd.DataFrame:
+        """framework_indicators.csv: every version's leaves (method, parameters, weight)."""
+        return _read_seed(self.seeds_dir, "framework_indicators")

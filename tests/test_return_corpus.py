@@ -82,6 +82,26 @@ def test_counts_and_flags(tmp_path, reference, validator, value_type, bad, rule)
     assert _rules(verdict) == {rule} and verdict.issues[0].source_row == 5 + at
 
 
+def test_indicator_of_another_tier_or_source_does_not_apply(tmp_path, reference, validator):
+    rows = good_rows(reference, UNIT)
+    department_only = reference.indicators_for("department").query("~tiers.str.contains('county')").iloc[0]
+    evaluators_own = reference.indicators[reference.indicators.source == "E02"].iloc[0]
+    for n, item in enumerate((department_only, evaluators_own), start=len(rows) + 1):
+        rows.append([n, item.indicator_code, item.indicator_name_zh, item.unit_of_measure, 90, ""])
+    verdict = _verdict(validator, *_csv(tmp_path, rows))
+    assert _rules(verdict) == {"indicator_not_applicable"}
+    assert {i.value_seen for i in verdict.issues} == {department_only.indicator_code, evaluators_own.indicator_code}
+
+
+def test_evaluation_return_from_an_unknown_evaluator(tmp_path, reference, validator):
+    indicator = reference.indicators[reference.indicators.source == "E02"].iloc[0]
+    rows = [[1, UNIT, NAME, indicator.indicator_code, indicator.indicator_name_zh, "%", 95, ""]]
+    path = write_return(tmp_path / "E99_2024Q4.csv", layout.RETURN_TYPE_EVALUATION, "E99", "某评估机构",
+                        PERIOD, rows)
+    verdict = _verdict(validator, path.name, path.read_bytes())
+    assert "unknown_evaluator" in _rules(verdict)
+
+
 def test_wrong_template_version(tmp_path, reference, validator):
     name, data = _csv(tmp_path, good_rows(reference, UNIT))
     assert "模板版本,v1".encode() in data

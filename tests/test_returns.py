@@ -6,6 +6,7 @@ import hashlib
 from datetime import date, datetime, timezone
 
 import os
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -158,6 +159,12 @@ def test_intake_records_quarantines_and_is_idempotent(tmp_path, reference):
     assert list(report.rejected) == ["bad.csv"]
     notices = list(home.quarantine.glob("*bad.csv.notice.txt"))
     assert len(notices) == 1 and "0 至 100" in notices[0].read_text(encoding="utf-8")
+    assert len(list(home.quarantine.glob("*bad.csv"))) == 1  # the rejected file itself, beside its notice
+    receipts = sorted(p.name for p in home.notices.iterdir())
+    assert len(receipts) == 2 and "已受理" in next(home.notices.glob("*good.csv.notice.txt")).read_text("utf-8")
+    docs = Path(report.data_docs)
+    assert docs.is_file() and docs.is_relative_to(home.root)  # GX Data Docs built into the home
+    assert len(list(docs.parent.glob("validations/unit_return/*/*/*.html"))) == 1
     assert intake(home, reference).accepted == []  # nothing pending the second time
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         statuses = dict(con.execute("select file_name, status from raw.return_files").fetchall())

@@ -25,15 +25,19 @@ COLUMNS = {
     "units": ["unit_code", "unit_name", "short_name", "aliases", "tier", "parent_code", "peer_group"],
     "peer_groups": ["peer_group", "peer_group_name", "tier", "sort_order", "description"],
     "evaluators": ["evaluator_code", "evaluator_name", "description"],
-    "dimensions": ["dimension_code", "dimension_name_zh", "dimension_name_en", "full_marks",
-                   "sort_order"],
-    "measures": ["measure_code", "dimension_code", "measure_name_zh", "measure_name_en",
-                 "sort_order"],
-    "indicators": ["indicator_code", "kind", "measure_code", "indicator_name_zh",
-                   "indicator_name_en", "unit_of_measure", "value_type", "direction",
-                   "scoring_method", "param_a", "param_b", "full_marks", "tiers", "source",
+    "indicators": ["indicator_code", "kind", "indicator_name_zh", "indicator_name_en",
+                   "unit_of_measure", "value_type", "direction", "tiers", "source",
                    "required", "allow_na", "source_doc", "description_zh"],
-    "indicator_targets": ["indicator_code", "tier", "target", "note"],
+    "indicator_targets": ["framework_version", "indicator_code", "tier", "peer_group", "target",
+                          "note"],
+    "framework_versions": ["framework_version", "first_period", "last_period",
+                           "rescore_from_period", "annual_rollup", "name_zh", "name_en",
+                           "description_zh"],
+    "framework_nodes": ["framework_version", "node_code", "parent_code", "node_type",
+                        "node_name_zh", "node_name_en", "weight", "aggregation", "sort_order"],
+    "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
+                             "method", "param_a", "param_b", "missing_policy", "tiers",
+                             "tolerated_indicator_code", "sort_order"],
     "scoring_params": ["param", "value", "description"],
     "grade_bands": ["grade", "grade_en", "min_score", "light", "sort_order"],
 }
@@ -95,8 +99,7 @@ def test_columns_exact_and_encoding(name: str) -> None:
 
 @pytest.mark.parametrize("name,key", [
     ("units", "unit_code"), ("peer_groups", "peer_group"), ("evaluators", "evaluator_code"),
-    ("dimensions", "dimension_code"), ("measures", "measure_code"),
-    ("indicators", "indicator_code"), ("scoring_params", "param"), ("grade_bands", "grade"),
+    ("indicators", "indicator_code"), ("framework_versions", "framework_version"), ("scoring_params", "param"), ("grade_bands", "grade"),
 ])
 def test_primary_keys_unique_and_filled(name: str, key: str) -> None:
     frame = read(name)
@@ -236,26 +239,58 @@ def test_evaluators() -> None:
 
 # ---- framework --------------------------------------------------------------------------
 
-def test_dimensions_and_measures() -> None:
-    dims = read("dimensions")
-    assert dims.dimension_code.tolist() == DIMENSIONS
-    assert dims.full_marks.astype(float).sum() == 100
-    measures = read("measures")
-    assert len(measures) == 15
-    assert set(measures.dimension_code) == set(DIMENSIONS)
-    assert Counter(measures.dimension_code) == {d: 3 for d in DIMENSIONS}
-    prefix = {"loyal": "LO", "innovative": "IN", "accountable": "AC", "service": "SV",
-              "disciplined": "DI"}
-    for row in measures.itertuples():
-        assert re.fullmatch(prefix[row.dimension_code] + r"[1-3]", row.measure_code)
+METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance"}
 
 
-def test_indicator_enums(indicators: pd.DataFrame) -> None:
+@pytest.fixture(scope="module")
+def framework(indicators: pd.DataFrame) -> pd.DataFrame:
+    """framework_indicators joined with the catalogue (kind, value_type, direction, ...)."""
+    leaves = read("framework_indicators")
+    return leaves.merge(indicators, on="indicator_code", how="left", suffixes=("", "_catalogue"))
+
+
+def versions() -> list[str]:
+    return read("framework_versions").framework_version.tolist()
+
+
+def test_framework_versions_cover_the_periods_in_order() -> None:
+    table = read("framework_versions")
+    assert table.first_period.is_monotonic_increasing
+    for row in table.itertuples():
+        assert re.fullmatch(r"20\d\dQ[1-4]", row.first_period)
+        assert row.annual_rollup in {"mean_of_quarters", "last_quarter"}
+    lasts = table.last_period.tolist()
+    assert all(lasts[:-1]) and lasts[-1] == "", "only the newest version is open-ended"
+
+
+def test_dimensions_and_measures_per_version() -> None:
+    nodes = read("framework_nodes")
+    assert set(nodes.aggregation) <= {"weighted_mean", "geometric_mean", "sum"}
+    for version in versions():
+        tree = nodes[nodes.framework_version == version]
+        assert not tree.node_code.duplicated().any()
+        roots = tree[tree.parent_code == ""]
+        assert len(roots) == 1 and float(roots.weight.iloc[0]) == 100
+        dims = tree[tree.node_type == "dimension"]
+        assert dims.node_code.tolist() == DIMENSIONS
+        assert dims.weight.astype(float).sum() == 100
+        assert set(dims.parent_code) == set(roots.node_code)
+        measures = tree[tree.node_type == "measure"]
+        assert len(measures) == 15
+        assert Counter(measures.parent_code) == {d: 3 for d in DIMENSIONS}
+        prefix = {"loyal": "LO", "innovative": "IN", "accountable": "AC", "service": "SV",
+                  "disciplined": "DI"}
+        for row in measures.itertuples():
+            assert re.fullmatch(prefix[row.parent_code] + r"[1-3]", row.node_code)
+
+
+def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> None:
     evaluators = set(read("evaluators").evaluator_code)
     assert set(indicators.kind) <= {"scored", "bonus", "deduction"}
     assert set(indicators.value_type) <= {"rate", "count", "amount", "score", "flag"}
     assert set(indicators.direction) <= {"higher", "lower"}
-    assert set(indicators.scoring_method) <= {"target", "efficacy", "rank", "binary", "points"}
+    assert set(framework.method) <= METHODS | {"points"}
+    assert set(framework.missing_policy) <= {"zero", "exclude"}
     assert set(indicators.source) <= {"self"} | evaluators
     assert set(indicators.required) <= {"true", "false"}
     assert set(indicators.allow_na) <= {"true", "false"}
@@ -263,19 +298,28 @@ def test_indicator_enums(indicators: pd.DataFrame) -> None:
         assert split(row.tiers) and set(split(row.tiers)) <= TIERS, row.indicator_code
         assert row.indicator_name_zh and row.indicator_name_en and row.description_zh
         assert row.source_doc, row.indicator_code
-        assert float(row.full_marks) > 0, row.indicator_code
+    assert framework.kind.notna().all(), "framework indicators must be in the catalogue"
+    assert (framework.weight.astype(float) > 0).all()
 
 
-def test_indicator_codes_and_measures(indicators: pd.DataFrame) -> None:
-    measures = set(read("measures").measure_code)
-    for row in indicators.itertuples():
+def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame,
+                                                   framework: pd.DataFrame) -> None:
+    for version in versions():
+        leaves = framework[framework.framework_version == version]
+        assert sorted(leaves.indicator_code) == sorted(indicators.indicator_code), version
+
+
+def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
+    nodes = read("framework_nodes")
+    for row in framework.itertuples():
+        tree = nodes[nodes.framework_version == row.framework_version]
         if row.kind == "scored":
-            assert row.measure_code in measures, row.indicator_code
-            assert re.fullmatch(re.escape(row.measure_code) + r"\d{2}", row.indicator_code)
-            assert row.scoring_method in {"target", "efficacy", "rank", "binary"}
+            assert row.parent_code in set(tree.node_code[tree.node_type == "measure"])
+            assert re.fullmatch(re.escape(row.parent_code) + r"\d{2}", row.indicator_code)
+            assert row.method in METHODS
         else:
-            assert row.measure_code == "", row.indicator_code
-            assert row.scoring_method == "points", row.indicator_code
+            assert row.parent_code == "", row.indicator_code
+            assert row.method == "points", row.indicator_code
             assert re.fullmatch({"bonus": r"BN\d{2}", "deduction": r"DD\d{2}"}[row.kind],
                                 row.indicator_code)
             assert row.source != "self", "bonus/deduction items come from evaluators"
@@ -283,58 +327,57 @@ def test_indicator_codes_and_measures(indicators: pd.DataFrame) -> None:
             assert row.value_type == "count"
 
 
-def test_indicator_counts(indicators: pd.DataFrame) -> None:
-    kinds = Counter(indicators.kind)
-    assert 35 <= len(indicators) <= 45
-    assert 3 <= kinds["bonus"] <= 4
-    assert 3 <= kinds["deduction"] <= 4
-    assert {"self", "E01", "E02"} <= set(indicators.source)
-
-
-def test_method_value_type_consistency(indicators: pd.DataFrame) -> None:
-    for row in indicators.itertuples():
+def test_method_value_type_consistency(framework: pd.DataFrame) -> None:
+    for row in framework.itertuples():
         if row.value_type == "rate":
             assert row.unit_of_measure == "%", row.indicator_code
-        if row.scoring_method == "binary":
+        if row.method == "binary":
             assert row.value_type == "flag", row.indicator_code
         if row.value_type == "flag":
-            assert row.scoring_method == "binary", row.indicator_code
-        if row.scoring_method == "rank":
+            assert row.method == "binary", row.indicator_code
+        if row.method == "rank":
             assert 0 < float(row.param_a) < 1, row.indicator_code
-        if row.scoring_method == "target" and row.param_a:
+        if row.method == "target" and row.param_a:
             assert 0 < float(row.param_a) < 1, row.indicator_code
         if row.required == "false" and row.source == "self" and row.kind == "scored":
             assert row.allow_na == "true", f"{row.indicator_code}: optional but no NA allowed"
 
 
-def test_lower_is_better_present(indicators: pd.DataFrame) -> None:
-    scored = indicators[indicators.kind == "scored"]
-    assert (scored.direction == "lower").sum() >= 3
-    assert set(scored.scoring_method) == {"target", "efficacy", "rank", "binary"}
+def test_lower_is_better_present(framework: pd.DataFrame) -> None:
+    scored = framework[framework.kind == "scored"]
+    for version in versions():
+        in_version = scored[scored.framework_version == version]
+        assert (in_version.direction == "lower").sum() >= 3
+        assert {"target", "efficacy", "rank", "binary"} <= set(in_version.method)
 
 
-def _scored_by_tier_dimension(indicators: pd.DataFrame) -> pd.DataFrame:
-    dim_of = dict(zip(read("measures").measure_code, read("measures").dimension_code))
+def _scored_by_tier_dimension(framework: pd.DataFrame, version: str) -> pd.DataFrame:
+    nodes = read("framework_nodes")
+    nodes = nodes[nodes.framework_version == version]
+    dim_of = dict(zip(nodes.node_code, nodes.parent_code))
     rows = []
-    for row in indicators[indicators.kind == "scored"].itertuples():
-        for tier in split(row.tiers):
-            rows.append({"tier": tier, "dimension": dim_of[row.measure_code],
-                         "full_marks": float(row.full_marks)})
+    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
+    for row in leaves.itertuples():
+        for tier in split(row.tiers or row.tiers_catalogue):
+            rows.append({"tier": tier, "dimension": dim_of[row.parent_code],
+                         "full_marks": float(row.weight)})
     return pd.DataFrame(rows)
 
 
-def test_every_tier_has_two_indicators_per_dimension(indicators: pd.DataFrame) -> None:
-    table = _scored_by_tier_dimension(indicators)
-    counts = table.groupby(["tier", "dimension"]).size()
+@pytest.mark.parametrize("version", versions())
+def test_every_tier_has_two_indicators_per_dimension(framework: pd.DataFrame, version: str) -> None:
+    counts = _scored_by_tier_dimension(framework, version).groupby(["tier", "dimension"]).size()
     for tier in TIERS:
         for dim in DIMENSIONS:
             assert counts.get((tier, dim), 0) >= 2, (tier, dim)
 
 
-def test_full_marks_sum_to_dimension_marks_per_tier(indicators: pd.DataFrame) -> None:
-    dims = read("dimensions")
-    dim_marks = dict(zip(dims.dimension_code, dims.full_marks.astype(float)))
-    sums = _scored_by_tier_dimension(indicators).groupby(["tier", "dimension"]).full_marks.sum()
+@pytest.mark.parametrize("version", versions())
+def test_full_marks_sum_to_dimension_marks_per_tier(framework: pd.DataFrame, version: str) -> None:
+    nodes = read("framework_nodes")
+    dims = nodes[(nodes.framework_version == version) & (nodes.node_type == "dimension")]
+    dim_marks = dict(zip(dims.node_code, dims.weight.astype(float)))
+    sums = _scored_by_tier_dimension(framework, version).groupby(["tier", "dimension"]).full_marks.sum()
     for tier in TIERS:
         for dim in DIMENSIONS:
             assert sums[(tier, dim)] == pytest.approx(dim_marks[dim]), (tier, dim)
@@ -342,12 +385,17 @@ def test_full_marks_sum_to_dimension_marks_per_tier(indicators: pd.DataFrame) ->
 
 def test_targets(indicators: pd.DataFrame) -> None:
     targets = read("indicator_targets")
-    assert not targets.duplicated(["indicator_code", "tier"]).any()
+    assert not targets.duplicated(["framework_version", "indicator_code", "tier", "peer_group"]).any()
+    assert set(targets.framework_version) <= {""} | set(versions())
+    assert set(targets.peer_group) <= {""} | set(read("peer_groups").peer_group)
     by_code = indicators.set_index("indicator_code")
+    leaves = read("framework_indicators")
+    uses_target = set(leaves.indicator_code[leaves.method.isin(["target", "distance"])])
     expected = {(row.indicator_code, tier)
-                for row in indicators[indicators.scoring_method == "target"].itertuples()
+                for row in indicators[indicators.indicator_code.isin(uses_target)].itertuples()
                 for tier in split(row.tiers)}
-    present = set(zip(targets.indicator_code, targets.tier))
+    general = targets[(targets.framework_version == "") & (targets.peer_group == "")]
+    present = set(zip(general.indicator_code, general.tier))
     assert expected - present == set(), "target-method indicators without a target"
     assert present - expected == set(), "targets for indicators/tiers that do not use them"
     for row in targets.itertuples():
@@ -387,10 +435,12 @@ def test_reference_lookups(ref: Reference) -> None:
 
 
 def test_scoring_params() -> None:
-    params = read("scoring_params").set_index("param").value.astype(float)
+    params = read("scoring_params").set_index("param").value
+    params = params[params != ""].astype(float)
     assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
                                 "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
-                                "light_yellow_score_ratio": 0.6}
+                                "light_yellow_score_ratio": 0.6, "list_size": 3}
+    assert "score_ceiling" in read("scoring_params").param.tolist()
 
 
 def test_grade_bands_cover_zero() -> None:

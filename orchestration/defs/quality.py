@@ -42,6 +42,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
             "returns_rejected": len(report.rejected),
             "returns_with_warnings": report.warned,
             "rows_in": report.rows_in,
+            **({"data_docs": dg.MetadataValue.url(f"file://{report.data_docs}")} if report.data_docs else {}),
             "rejections": dg.MetadataValue.md(
                 "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),
         },

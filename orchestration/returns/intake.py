@@ -43,6 +43,7 @@ class IntakeReport:
     warned: int = 0  # accepted returns that carry warnings
     suite_runs: list[SuiteRun] = field(default_factory=list)
     rows_in: int = 0
+    data_docs: str | None = None  # path of the GX Data Docs front page, when built
 
 
 def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
@@ -86,13 +87,6 @@ def safe_name(file_name: str) -> str:
     return "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in file_name).lstrip(".") or "_"
 
 
-def _quarantine(home: Home, item: ArchivedFile, notice: str) -> None:
-    """Keep a copy of a rejected file and its notice side by side in quarantine/."""
-    stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
-    (home.quarantine / stem).write_bytes(item.read())
-    (home.quarantine / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
-
-
 def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> None:
     """Write the files, their values and their issues to the raw tables in one transaction."""
     files = pd.DataFrame([{
@@ -127,13 +121,17 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     report = IntakeReport()
     if not items:
         return report
-    validator = ReturnValidator(reference)
+    validator = ReturnValidator(reference, docs_dir=home.root)
     verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home))
+    report.data_docs = str(validator.docs_index) if validator.docs_index else None
     for item, verdict in zip(items, verdicts):
+        notice = render_notice(item.file_name, item.sha256, verdict,
+                               reference.unit_name.get(verdict.submitter_code or ""), item.received_at)
+        stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
+        (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
-            notice = render_notice(item.file_name, item.sha256, verdict,
-                                   reference.unit_name.get(verdict.submitter_code or ""), item.received_at)
-            _quarantine(home, item, notice)
+            (home.quarantine / stem).write_bytes(item.read())
+            (home.quarantine / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
             report.rejected[item.file_name] = verdict.issues[0].describe()
         else:
             report.accepted.append(item.file_name)

@@ -81,20 +81,34 @@ class ReturnValidator:
     """Validates batches of parsed returns against the reference data and the GX suites."""
 
     def __init__(self, reference: Reference, settings: ValidationSettings | None = None,
-                 expectations_dir: Path = EXPECTATIONS_DIR) -> None:
+                 expectations_dir: Path = EXPECTATIONS_DIR, docs_dir: Path | None = None) -> None:
+        """`docs_dir`: keep each run's results and build GX Data Docs there (the pipeline does);
+        None validates in memory only (`wuxing validate`)."""
         self.reference = reference
         self.settings = settings or ValidationSettings.load()
         self.expectations_dir = expectations_dir
+        self.docs_dir = docs_dir
 
     @cached_property
     def context(self):
-        """An ephemeral GX context with progress bars off."""
+        """A GX context, file-backed under docs_dir when Data Docs are kept; progress bars off."""
         import great_expectations as gx
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
-        context = gx.get_context(mode="ephemeral")
+        if self.docs_dir is None:
+            context = gx.get_context(mode="ephemeral")
+        else:
+            context = gx.get_context(mode="file", project_root_dir=str(self.docs_dir))
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         return context
+
+    @property
+    def docs_index(self) -> Path | None:
+        """The Data Docs front page, once built."""
+        if self.docs_dir is None:
+            return None
+        index = self.docs_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        return index if index.exists() else None
 
     def suite(self, name: str):
         """Load a stored suite from `expectations/<name>.json`."""
@@ -189,16 +203,25 @@ class ReturnValidator:
             columns={"indicator_name_zh": "indicator_name", "unit_of_measure": "uom"})
 
     def run_suite(self, suite_name: str, frame: pd.DataFrame):
-        """Run one stored suite on a frame; returns the GX validation result."""
+        """Run one stored suite on a frame; returns the GX validation result (kept, and rendered
+        into Data Docs, when there is a docs_dir)."""
+        import great_expectations as gx
+
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
         source = self.context.data_sources.add_or_update_pandas(suite_name)
         asset = source.add_dataframe_asset(name="returns")
-        batch = asset.add_batch_definition_whole_dataframe("batch").get_batch(
-            batch_parameters={"dataframe": frame})
-        return batch.validate(
-            self.suite(suite_name),
-            expectation_parameters=self.parameters,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]},
-        )
+        batch_definition = asset.add_batch_definition_whole_dataframe("batch")
+        if self.docs_dir is None:
+            return batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+                self.suite(suite_name), expectation_parameters=self.parameters, result_format=result_format)
+        suite = self.context.suites.add_or_update(self.suite(suite_name))
+        definition = self.context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
+        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
+            name=suite_name, validation_definitions=[definition], result_format=result_format,
+            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.parameters)
+        return next(iter(outcome.run_results.values()))
 
     def _issues(self, result, frame: pd.DataFrame) -> dict[int, list[Issue]]:
         """Failing rows of a GX result as Issues, per file key (file-level rules once per file)."""
@@ -249,7 +272,8 @@ class ReturnValidator:
                               candidates.astype(keys).sort_values("period_no"),
                               on="period_no", by=["unit_code", "indicator_code"], allow_exact_matches=False)
         floor = np.where(frame.value_type == "count", self.settings.change_warning_count_floor, 1e-9)
-        frame["change_ratio"] = (frame.value - frame.baseline).abs() / np.maximum(frame.baseline.abs(), floor)
+        frame["change_ratio"] = (frame.value - frame.baseline).abs() / frame.baseline.abs().clip(
+            lower=pd.Series(floor, index=frame.index))
         previous = frame.baseline_period.map(lambda p: period_index(p) if isinstance(p, str) else None)
         same = (previous == frame.period_no - 1) & (frame.value == frame.baseline)
         frame["identical_to_previous"] = same.groupby(frame.file_key).transform("all")

@@ -1,12 +1,19 @@
--- Rule 4 (scoring methods) and rule 11 (indicator light). score = full_marks x ratio.
---   target   : attainment = least(1, x / target) (higher; target = 0 -> 1) or
---              1 if x <= target else target / x (lower); below the floor param_a -> 0
---   efficacy : 功效系数法 (60 + 40 r) / 100, r = position of x between the peer min and max
---              (lower is better: from the max); max = min -> r = 1
---   rank     : 排名赋分 1 - param_a x (rank - 1), rank() among peers with a value, at least 0
---   binary   : higher: x >= 1; lower: x = 0
--- Peers = same peer_group, period and indicator, units with a (non-NA) value only.
--- NA indicators get null score / max_score / light; missing ones score 0 and are red.
+-- Rule 4 (scoring methods) and rule 11 (indicator light). ratio in [0, 1]; score = full_marks x ratio.
+-- Peers = same framework version, peer_group, period and indicator, units with a (non-NA) value.
+-- t = position of x between the peer min and max (from the max when lower is better; max = min -> 1).
+--   target     : attainment = least(1, x / target) (higher; target 0 -> 1) or 1 if x <= target
+--                else target / x (lower); below the floor param_a -> 0
+--   efficacy   : 功效系数法 (60 + 40 t) / 100
+--   minmax     : (a + (b - a) t) / 100 with a = param_a (default 0), b = param_b (default 100)
+--   zscore     : (param_a + param_b z) / 100, z = (x - peer mean) / peer sd (population; sign
+--                flipped when lower is better; sd = 0 -> z = 0), defaults 50 and 10, clamped to [0, 1]
+--   percentile : share of the other peers the unit beats or ties from below: (r - 1) / (n - 1)
+--                with r the ascending competition rank by goodness; a single peer -> 1
+--   rank       : 排名赋分 1 - param_a x (rank - 1), rank() best first (ties share), at least 0
+--   binary     : higher: x >= 1; lower: x = 0
+--   distance   : 1 - |x - target| / |target|, at least 0 (target 0: 1 iff x = 0)
+-- Missing values: policy zero -> score 0 (counted); policy exclude -> not counted (score null,
+-- the parent re-normalises). NA indicators: score / max_score / light null, not counted.
 with grid as (
     select * from {{ ref('int_scoring_grid_assembled') }}
 ),
@@ -18,21 +25,23 @@ params as (
 grid_flagged as (
     select
         *,
-        (raw_value is not null and not is_na) as has_value
+        (raw_value is not null and not is_na)                           as has_value,
+        case when direction = 'lower' then -raw_value else raw_value end as goodness
     from grid
 ),
 
 peer_statistics as (
     select
         *,
-        min(raw_value) over peers as peer_min,
-        max(raw_value) over peers as peer_max,
-        rank() over (
-            partition by peer_group, period, indicator_code, has_value
-            order by case when direction = 'lower' then raw_value else -raw_value end
-        )                          as peer_rank
+        min(raw_value) over peers           as peer_min,
+        max(raw_value) over peers           as peer_max,
+        avg(goodness) over peers            as peer_mean_goodness,
+        stddev_pop(goodness) over peers     as peer_sd_goodness,
+        count(*) over peers                 as peer_count,
+        rank() over (peers order by goodness desc)  as peer_rank,
+        rank() over (peers order by goodness asc)   as peer_rank_ascending
     from grid_flagged
-    window peers as (partition by peer_group, period, indicator_code, has_value)
+    window peers as (partition by framework_version, peer_group, period, indicator_code, has_value)
 ),
 
 target_attainment as (
@@ -45,7 +54,12 @@ target_attainment as (
             else
                 case when target > 0 then least(1.0, raw_value / target)
                      when target = 0 then 1.0 end
-        end as attainment_ratio
+        end as attainment_ratio,
+        case
+            when peer_max = peer_min then 1.0
+            when direction = 'lower' then (peer_max - raw_value) / (peer_max - peer_min)
+            else (raw_value - peer_min) / (peer_max - peer_min)
+        end as peer_position
     from peer_statistics
 ),
 
@@ -58,16 +72,24 @@ method_ratio as (
                 case when param_a is not null and attainment_ratio < param_a then 0.0
                      else attainment_ratio end
             when scoring_method = 'efficacy' then
-                (60.0 + 40.0 * case
-                    when peer_max = peer_min then 1.0
-                    when direction = 'lower' then (peer_max - raw_value) / (peer_max - peer_min)
-                    else (raw_value - peer_min) / (peer_max - peer_min)
-                end) / 100.0
+                (60.0 + 40.0 * peer_position) / 100.0
+            when scoring_method = 'minmax' then
+                (coalesce(param_a, 0.0) + (coalesce(param_b, 100.0) - coalesce(param_a, 0.0)) * peer_position) / 100.0
+            when scoring_method = 'zscore' then
+                (coalesce(param_a, 50.0) + coalesce(param_b, 10.0) * case
+                    when coalesce(peer_sd_goodness, 0) = 0 then 0.0
+                    else (goodness - peer_mean_goodness) / peer_sd_goodness end) / 100.0
+            when scoring_method = 'percentile' then
+                case when peer_count = 1 then 1.0
+                     else (peer_rank_ascending - 1)::double / (peer_count - 1) end
             when scoring_method = 'rank' then
-                greatest(0.0, 1.0 - param_a * (peer_rank - 1))
+                1.0 - param_a * (peer_rank - 1)
             when scoring_method = 'binary' then
                 case when direction = 'lower' then (case when raw_value = 0 then 1.0 else 0.0 end)
                      else (case when raw_value >= 1 then 1.0 else 0.0 end) end
+            when scoring_method = 'distance' then
+                case when target = 0 then (case when raw_value = 0 then 1.0 else 0.0 end)
+                     else 1.0 - abs(raw_value - target) / abs(target) end
         end as unclamped_ratio
     from target_attainment
 ),
@@ -75,52 +97,66 @@ method_ratio as (
 scored as (
     select
         *,
-        greatest(0.0, least(1.0, unclamped_ratio))                   as ratio,
-        case when is_na then null
-             when not has_value then 0.0
-             else round(full_marks * greatest(0.0, least(1.0, unclamped_ratio)), 4)
-        end                                                          as score,
-        case when is_na then null else full_marks end                as max_score
+        not is_na and not (is_missing and coalesce(missing_policy, 'zero') = 'exclude') as is_counted,
+        greatest(0.0, least(1.0, unclamped_ratio))                      as ratio
     from method_ratio
+),
+
+scored_points as (
+    select
+        *,
+        case when not is_counted then null
+             when not has_value then 0.0
+             else round(full_marks * ratio, 4)
+        end                                                             as score,
+        case when is_counted then full_marks end                        as max_score
+    from scored
 ),
 
 lit as (
     select
-        scored.*,
+        scored_points.*,
         case
-            when scored.is_na then null
-            when scored.is_missing then 'red'
-            when scored.target is not null then
-                case when scored.attainment_ratio >= 1 then 'green'
-                     when scored.attainment_ratio >= params.light_yellow_ratio then 'yellow'
+            when scored_points.is_na then null
+            when scored_points.is_missing then 'red'
+            when scored_points.target is not null then
+                case when scored_points.attainment_ratio >= 1 then 'green'
+                     when scored_points.attainment_ratio >= params.light_yellow_ratio then 'yellow'
                      else 'red' end
             else
-                case when scored.score / nullif(scored.max_score, 0) >= params.light_green_score_ratio then 'green'
-                     when scored.score / nullif(scored.max_score, 0) >= params.light_yellow_score_ratio then 'yellow'
+                case when scored_points.score / nullif(scored_points.max_score, 0) >= params.light_green_score_ratio then 'green'
+                     when scored_points.score / nullif(scored_points.max_score, 0) >= params.light_yellow_score_ratio then 'yellow'
                      else 'red' end
         end as light
-    from scored
+    from scored_points
     cross join params
 )
 
 select
     unit_code,
     period,
+    framework_version,
+    is_official,
     tier,
     peer_group,
     indicator_code,
+    parent_code,
     measure_code,
     dimension_code,
     scoring_method,
     direction,
+    missing_policy,
     full_marks,
     target,
     raw_value,
     is_na,
     is_missing,
+    is_counted,
     attainment_ratio,
     ratio,
     score,
     max_score,
+    peer_rank,
+    peer_count,
     light
 from lit

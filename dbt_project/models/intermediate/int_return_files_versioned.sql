@@ -34,6 +34,7 @@ versioned as (
         files.file_name,
         files.archive_path,
         files.received_at,
+        files.landed_at,
         files.size_bytes,
         files.return_type,
         files.submitter_code,

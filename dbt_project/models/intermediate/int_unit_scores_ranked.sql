@@ -1,4 +1,4 @@
--- Rule 9 (rank within the peer group and period; ties share a rank: 1, 2, 2, 4) and
+-- Rule 9 (rank within the peer group, period and framework version; ties share a rank: 1, 2, 2, 4) and
 -- rule 10 (grade and light: the band with the highest min_score <= total_score).
 with totals as (
     select * from {{ ref('int_unit_scores_totalled') }}
@@ -11,8 +11,8 @@ grade_bands as (
 ranked as (
     select
         *,
-        rank() over (partition by peer_group, period order by total_score desc) as rank_in_group,
-        count(*) over (partition by peer_group, period)                         as group_size
+        rank() over (partition by framework_version, peer_group, period order by total_score desc) as rank_in_group,
+        count(*) over (partition by framework_version, peer_group, period)                         as group_size
     from totals
 ),
 
@@ -26,7 +26,7 @@ graded as (
     left join grade_bands
         on grade_bands.min_score <= ranked.total_score
     qualify row_number() over (
-        partition by ranked.unit_code, ranked.period
+        partition by ranked.unit_code, ranked.period, ranked.framework_version
         order by grade_bands.min_score desc nulls last
     ) = 1
 )
@@ -34,6 +34,9 @@ graded as (
 select
     unit_code,
     period,
+    period_index,
+    framework_version,
+    is_official,
     tier,
     peer_group,
     indicator_score,

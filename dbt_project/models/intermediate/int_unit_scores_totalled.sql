@@ -1,50 +1,56 @@
--- Rule 6 (indicator score = sum of the dimension scores, 0..100) and
--- rule 8 (total_score = round(greatest(score_floor, indicator_score + bonus - deduction), 2)).
-with unit_periods as (
-    select * from {{ ref('int_unit_periods_selected') }}
+-- Rule 6 (indicator score = the score of the run's root node, e.g. the sum of the five dimensions
+-- or the weighted evaluation parts) and rule 8 (total_score = round(clamp(indicator_score + bonus
+-- - deduction, score_floor, score_ceiling), 2); no ceiling when score_ceiling is blank).
+with runs as (
+    select * from {{ ref('int_scoring_runs_assigned') }}
 ),
 
-dimension_scores as (
-    select * from {{ ref('int_dimension_scores_aggregated') }}
+root_scores as (
+    select unit_code, period, framework_version, score as indicator_score
+    from {{ ref('int_node_scores_aggregated') }}
+    where parent_code is null
+      and not is_leaf
 ),
 
 adjustments as (
-    select unit_code, period, bonus, deduction from {{ ref('int_adjustments_totalled') }}
+    select unit_code, period, framework_version, bonus, deduction
+    from {{ ref('int_adjustments_totalled') }}
 ),
 
 params as (
-    select score_floor from {{ ref('stg_reference__scoring_params') }}
-),
-
-indicator_scores as (
-    select unit_code, period, sum(score::decimal(18, 4))::double as indicator_score
-    from dimension_scores
-    group by unit_code, period
+    select score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
 ),
 
 totalled as (
     select
-        unit_periods.unit_code,
-        unit_periods.period,
-        unit_periods.tier,
-        unit_periods.peer_group,
-        round(coalesce(indicator_scores.indicator_score, 0.0), 4)   as indicator_score,
+        runs.unit_code,
+        runs.period,
+        runs.period_index,
+        runs.framework_version,
+        runs.is_official,
+        runs.tier,
+        runs.peer_group,
+        round(coalesce(root_scores.indicator_score, 0.0), 4)        as indicator_score,
         coalesce(adjustments.bonus, 0.0)                            as bonus,
         coalesce(adjustments.deduction, 0.0)                        as deduction,
-        round(greatest(
-            coalesce(params.score_floor, 0.0),
-            coalesce(indicator_scores.indicator_score, 0.0)
-                + coalesce(adjustments.bonus, 0.0)
-                - coalesce(adjustments.deduction, 0.0)
+        round(least(
+            coalesce(params.score_ceiling, 'infinity'::double),
+            greatest(
+                coalesce(params.score_floor, 0.0),
+                coalesce(root_scores.indicator_score, 0.0)
+                    + coalesce(adjustments.bonus, 0.0)
+                    - coalesce(adjustments.deduction, 0.0))
         ), 2)                                                       as total_score
-    from unit_periods
+    from runs
     cross join params
-    left join indicator_scores
-        on indicator_scores.unit_code = unit_periods.unit_code
-       and indicator_scores.period = unit_periods.period
+    left join root_scores
+        on root_scores.unit_code = runs.unit_code
+       and root_scores.period = runs.period
+       and root_scores.framework_version = runs.framework_version
     left join adjustments
-        on adjustments.unit_code = unit_periods.unit_code
-       and adjustments.period = unit_periods.period
+        on adjustments.unit_code = runs.unit_code
+       and adjustments.period = runs.period
+       and adjustments.framework_version = runs.framework_version
 )
 
 select * from totalled

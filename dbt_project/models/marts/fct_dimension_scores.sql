@@ -1,23 +1,41 @@
--- Dimension (五型) scores: one row per scored unit, period and dimension.
-with dimension_scores as (
-    select * from {{ ref('int_dimension_scores_aggregated') }}
+-- Dimension (五型) scores: one row per scored unit, period and node of type `dimension` of the
+-- period's official framework.
+with node_scores as (
+    select * from {{ ref('int_node_scores_aggregated') }}
+    where is_official
+      and node_type = 'dimension'
 ),
 
-dimensions as (
-    select * from {{ ref('stg_reference__dimensions') }}
+nodes as (
+    select * from {{ ref('int_framework_nodes_resolved') }}
+),
+
+indicator_counts as (
+    select unit_code, period, framework_version, dimension_code, count(*) as indicator_count
+    from {{ ref('int_indicator_scores_computed') }}
+    where is_official
+      and is_counted
+    group by all
 )
 
 select
-    cast(dimension_scores.unit_code as varchar)             as unit_code,
-    cast(dimension_scores.period as varchar)                as period,
-    cast(dimension_scores.dimension_code as varchar)        as dimension,
-    cast(dimensions.dimension_name_zh as varchar)           as dimension_name_zh,
-    cast(dimensions.dimension_name_en as varchar)           as dimension_name_en,
-    cast(dimension_scores.score as double)                  as score,
-    cast(dimension_scores.max_score as double)              as max_score,
-    cast(dimension_scores.indicator_count as bigint)        as indicator_count,
-    cast(dimensions.sort_order as integer)                  as sort_order
-from dimension_scores
-inner join dimensions
-    on dimensions.dimension_code = dimension_scores.dimension_code
-order by dimension_scores.period, dimension_scores.unit_code, dimensions.sort_order
+    cast(node_scores.unit_code as varchar)              as unit_code,
+    cast(node_scores.period as varchar)                 as period,
+    cast(node_scores.node_code as varchar)              as dimension,
+    cast(nodes.node_name_zh as varchar)                 as dimension_name_zh,
+    cast(nodes.node_name_en as varchar)                 as dimension_name_en,
+    cast(round(node_scores.score, 4) as double)         as score,
+    cast(node_scores.max_score as double)               as max_score,
+    cast(coalesce(indicator_counts.indicator_count, 0) as bigint) as indicator_count,
+    cast(nodes.sort_order as integer)                   as sort_order,
+    cast(node_scores.framework_version as varchar)      as framework_version
+from node_scores
+inner join nodes
+    on nodes.framework_version = node_scores.framework_version
+   and nodes.node_code = node_scores.node_code
+left join indicator_counts
+    on indicator_counts.unit_code = node_scores.unit_code
+   and indicator_counts.period = node_scores.period
+   and indicator_counts.framework_version = node_scores.framework_version
+   and indicator_counts.dimension_code = node_scores.node_code
+order by node_scores.period, node_scores.unit_code, nodes.sort_order

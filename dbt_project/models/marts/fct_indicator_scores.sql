@@ -1,6 +1,8 @@
--- Indicator scores with traffic lights: one row per scored unit, period and applicable indicator.
+-- Indicator scores with traffic lights: one row per scored unit, period and applicable indicator
+-- under the period's official framework.
 with indicator_scores as (
     select * from {{ ref('int_indicator_scores_computed') }}
+    where is_official
 )
 
 select
@@ -17,6 +19,11 @@ select
     cast(max_score as double)           as max_score,
     cast(light as varchar)              as light,
     cast(is_missing as boolean)         as is_missing,
-    cast(is_na as boolean)              as is_na
+    cast(is_na as boolean)              as is_na,
+    cast(is_counted as boolean)         as is_counted,
+    cast(ratio as double)               as ratio,
+    cast(peer_rank as bigint)           as peer_rank,
+    cast(peer_count as bigint)          as peer_count,
+    cast(framework_version as varchar)  as framework_version
 from indicator_scores
 order by period, unit_code, indicator_code

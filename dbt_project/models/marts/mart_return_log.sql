@@ -7,6 +7,7 @@ select
     cast(file_name as varchar)          as file_name,
     cast(sha256 as varchar)             as sha256,
     cast(received_at as timestamp)      as received_at,
+    cast(landed_at as timestamp)        as landed_at,
     cast(submitter_code as varchar)     as unit_code,
     cast(period as varchar)             as period,
     cast(version as bigint)             as version,

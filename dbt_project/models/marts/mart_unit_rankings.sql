@@ -1,6 +1,7 @@
--- Published ranking: one row per scored unit and period.
+-- Published ranking: one row per scored unit and period, under the period's official framework.
 with ranked as (
-    select * from {{ ref('int_unit_scores_ranked') }}
+    select * from {{ ref('int_unit_scores_compared') }}
+    where is_official
 ),
 
 units as (
@@ -27,7 +28,12 @@ select
     cast(ranked.light as varchar)               as light,
     cast(ranked.indicator_score as double)      as indicator_score,
     cast(ranked.bonus as double)                as bonus,
-    cast(ranked.deduction as double)            as deduction
+    cast(ranked.deduction as double)            as deduction,
+    cast(ranked.framework_version as varchar)   as framework_version,
+    cast(ranked.score_change_qoq as double)     as score_change_qoq,
+    cast(ranked.rank_change_qoq as bigint)      as rank_change_qoq,
+    cast(ranked.score_change_yoy as double)     as score_change_yoy,
+    cast(ranked.rank_change_yoy as bigint)      as rank_change_yoy
 from ranked
 inner join units
     on units.unit_code = ranked.unit_code

@@ -1,4 +1,6 @@
--- Everything a return can report: scored indicators, bonus items, deduction items.
+-- The indicator catalogue: everything a return can report (scored indicators, bonus and deduction
+-- items). How an indicator is scored is not here: that is per framework version
+-- (stg_reference__framework_indicators).
 with source as (
     select * from {{ ref('indicators') }}
 ),
@@ -7,16 +9,11 @@ cleaned as (
     select
         trim(indicator_code)            as indicator_code,
         lower(trim(kind))               as kind,
-        nullif(trim(measure_code), '')  as measure_code,
         indicator_name_zh,
         indicator_name_en,
         unit_of_measure,
         lower(trim(value_type))         as value_type,
         lower(trim(direction))          as direction,
-        lower(trim(scoring_method))     as scoring_method,
-        param_a,
-        param_b,
-        full_marks,
         tiers,
         trim(source)                    as source,
         coalesce(required, false)       as required,

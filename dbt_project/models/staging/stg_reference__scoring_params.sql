@@ -10,7 +10,9 @@ pivoted as (
         max(case when param = 'score_floor'              then try_cast(value as double) end) as score_floor,
         max(case when param = 'light_yellow_ratio'       then try_cast(value as double) end) as light_yellow_ratio,
         max(case when param = 'light_green_score_ratio'  then try_cast(value as double) end) as light_green_score_ratio,
-        max(case when param = 'light_yellow_score_ratio' then try_cast(value as double) end) as light_yellow_score_ratio
+        max(case when param = 'light_yellow_score_ratio' then try_cast(value as double) end) as light_yellow_score_ratio,
+        max(case when param = 'score_ceiling'            then try_cast(value as double) end) as score_ceiling,
+        coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size
     from source
 )
 

@@ -9,6 +9,7 @@ cleaned as (
         file_name,
         archive_path,
         cast(received_at as timestamp)            as received_at,
+        cast(landed_at as timestamp)              as landed_at,
         size_bytes,
         nullif(trim(return_type), '')             as return_type,
         nullif(upper(trim(submitter_code)), '')   as submitter_code,

@@ -1,0 +1,31 @@
+-- Rule 12 (change since the last quarter and the same quarter a year before), within one
+-- framework version (a period scored officially by a new version is compared with the previous
+-- period re-scored by that version, so the change is not an artefact of the framework change).
+-- Rank change is positive when the unit moved up (previous rank - rank).
+with ranked as (
+    select * from {{ ref('int_unit_scores_ranked') }}
+),
+
+compared as (
+    select
+        ranked.*,
+        last_quarter.total_score                        as total_score_last_quarter,
+        last_quarter.rank_in_group                      as rank_last_quarter,
+        ranked.total_score - last_quarter.total_score   as score_change_qoq,
+        last_quarter.rank_in_group - ranked.rank_in_group as rank_change_qoq,
+        last_year.total_score                           as total_score_last_year,
+        last_year.rank_in_group                         as rank_last_year,
+        ranked.total_score - last_year.total_score      as score_change_yoy,
+        last_year.rank_in_group - ranked.rank_in_group  as rank_change_yoy
+    from ranked
+    left join ranked as last_quarter
+        on last_quarter.unit_code = ranked.unit_code
+       and last_quarter.framework_version = ranked.framework_version
+       and last_quarter.period_index = ranked.period_index - 1
+    left join ranked as last_year
+        on last_year.unit_code = ranked.unit_code
+       and last_year.framework_version = ranked.framework_version
+       and last_year.period_index = ranked.period_index - 4
+)
+
+select * from compared
