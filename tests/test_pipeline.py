@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -145,3 +146,19 @@ def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run,
                     "(select min(sha256) from raw.return_files)")
     assert main(["run", "--home", str(home.root)]) == 1
     assert (published.read_bytes(), (home.published / "parquet").readlink()) == before
+
+
+def test_validation_metadata_in_the_ui(demo_run):
+    """The first run's validated_returns materialisation carries counts, duration and the Data Docs link."""
+    import dagster as dg
+
+    from orchestration.instance import instance_for
+
+    records = instance_for(demo_run.home).fetch_materializations(
+        dg.AssetKey("validated_returns"), limit=1, ascending=True).records
+    meta = {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
+    bad = len(demo_run.manifest.bad_files)
+    assert (meta["returns_accepted"], meta["returns_rejected"]) == (len(demo_run.manifest.files) - bad, bad)
+    assert meta["rows_in"] > 30_000 and meta["duration_seconds"] > 0
+    docs = Path(meta["data_docs"].removeprefix("file://"))
+    assert docs.is_file() and docs.is_relative_to(demo_run.home.root)

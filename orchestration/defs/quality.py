@@ -1,6 +1,8 @@
 """Quality: judge new returns with the GX suites; rejected ones go to quarantine with a notice."""
 
 
+import time
+
 import dagster as dg
 
 from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
@@ -20,7 +22,9 @@ SUITE_CHECKS = [
           kinds={"python", "duckdb"}, check_specs=SUITE_CHECKS,
           description="新收文件的校验结论与数据（raw 层） / Verdicts and values of new returns in raw.*")
 def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.MaterializeResult:
+    started = time.perf_counter()
     report = intake(wuxing.home, wuxing.reference())
+    duration = time.perf_counter() - started
     runs = {run.suite: run for run in report.suite_runs}
     checks = []
     for spec in SUITE_CHECKS:
@@ -42,6 +46,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
             "returns_rejected": len(report.rejected),
             "returns_with_warnings": report.warned,
             "rows_in": report.rows_in,
+            "duration_seconds": round(duration, 2),
             **({"data_docs": dg.MetadataValue.url(f"file://{report.data_docs}")} if report.data_docs else {}),
             "rejections": dg.MetadataValue.md(
                 "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),
