@@ -50,10 +50,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _sidecar(blob: Path) -> Path:
-    return blob.with_name(blob.name.split(".")[0] + ".json")
-
-
 def _load(sidecar: Path) -> ArchivedFile:
     meta = json.loads(sidecar.read_text(encoding="utf-8"))
     return ArchivedFile(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import hashlib
+from datetime import datetime, timedelta, timezone
 
 import duckdb
 import pandas as pd
@@ -17,7 +18,7 @@ from orchestration.returns.parse import ParsedReturn, parse_return
 from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, SuiteRun, Verdict
 from orchestration.warehouse import connect, ensure_raw_tables
 
-CHINA = timezone(pd.Timedelta(hours=8).to_pytimedelta())
+CHINA = timezone(timedelta(hours=8))  # deadlines and closing days are calendar days in China
 
 
 @dataclass(frozen=True)
@@ -143,8 +144,6 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
 
 def check_file(home: Home, reference: Reference, file_name: str, data: bytes) -> tuple[Verdict, str]:
     """Verdict and notice for one file as if it landed now, without ingesting it (`wuxing validate`)."""
-    import hashlib
-
     now = datetime.now(timezone.utc)
     (verdict,), _ = judge([Submission(file_name, data, now)], ReturnValidator(reference), load_history(home))
     notice = render_notice(file_name, hashlib.sha256(data).hexdigest(), verdict,
