@@ -64,18 +64,11 @@ def run_pipeline(home: Home) -> bool:
 
 def print_summary(home: Home) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
-    import duckdb
-
-    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB
+    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, return_counts
 
     database = home.published / PUBLISHED_DB
-    with duckdb.connect(str(database), read_only=True) as con:
-        period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
-        rows = con.execute(
-            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light "
-            "from marts.mart_unit_rankings where period = ? and rank_in_group <= 3 "
-            "order by peer_group, rank_in_group, unit_code", [period]).fetchall()
-        log = dict(con.execute("select status, count(*) from marts.mart_return_log group by 1").fetchall())
+    period, rows = ranking_head(database)
+    log = return_counts(database)
     print(f"\n{period} 各组排名前三 / top three of each peer group")
     group = None
     for peer_group, rank, unit, score, grade, light in rows:
@@ -83,7 +76,7 @@ def print_summary(home: Home) -> None:
             group = peer_group
             print(f"  {peer_group}")
         print(f"    {rank:>2}. {unit:<16} {score:7.2f}  {grade} {light}")
-    print(f"\n收文 / returns: " + ", ".join(f"{k} {v}" for k, v in sorted(log.items())))
+    print("\n收文 / returns: " + ", ".join(f"{k} {v}" for k, v in log.items()))
     print(f"发布库 / published DuckDB: {database}")
     print(f"Parquet: {home.published / PARQUET_LINK}")
     print(f"退回文件与通知 / quarantine: {home.quarantine}")

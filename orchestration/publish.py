@@ -69,3 +69,24 @@ def _prune(snapshots: Path) -> None:
     """Keep the newest snapshots only; readers of an older one have had a full run to finish."""
     for old in sorted(snapshots.iterdir())[:-KEEP_SNAPSHOTS]:
         shutil.rmtree(old, ignore_errors=True)
+
+
+RankingRow = tuple[str, int, str, float, str, str]  # peer group name, rank, unit, total, grade, light
+
+
+def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[RankingRow]]:
+    """The latest period in a published file and the first `top` of each peer group in it."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
+        rows = con.execute(
+            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light "
+            "from marts.mart_unit_rankings where period = ? and rank_in_group <= ? "
+            "order by peer_group, rank_in_group, unit_code", [period, top]).fetchall()
+    return period, rows
+
+
+def return_counts(database: Path) -> dict[str, int]:
+    """Returns by verdict in a published log: accepted / rejected / superseded (0 when none)."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        counts = dict(con.execute("select status, count(*) from marts.mart_return_log group by status").fetchall())
+    return {status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")}

@@ -162,3 +162,20 @@ def test_validation_metadata_in_the_ui(demo_run):
     assert meta["rows_in"] > 30_000 and meta["duration_seconds"] > 0
     docs = Path(meta["data_docs"].removeprefix("file://"))
     assert docs.is_file() and docs.is_relative_to(demo_run.home.root)
+
+
+def test_run_summary_shows_the_head_of_every_peer_group(demo_run, capsys):
+    """What `wuxing run` prints and the publish metadata show come from the same published file."""
+    from orchestration.cli import print_summary
+    from orchestration.defs.publish import ranking_head_markdown
+
+    groups = {g for (g,) in demo_run.query("select distinct peer_group_name from marts.mart_unit_rankings")}
+    print_summary(demo_run.home)
+    out = capsys.readouterr().out
+    assert "2024Q4" in out and all(group in out for group in groups)
+    bad = len(demo_run.manifest.bad_files)
+    assert f"rejected {bad}" in out and f"superseded {len(demo_run.manifest.resubmissions)}" in out
+    table = ranking_head_markdown(demo_run.home.published / "wuxing.duckdb")
+    leaders = demo_run.query("select unit_name from marts.mart_unit_rankings "
+                             "where period = '2024Q4' and rank_in_group = 1")
+    assert table.startswith("2024Q4") and all(f"| 1 | {name} |" in table for (name,) in leaders)

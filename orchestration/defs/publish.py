@@ -1,42 +1,24 @@
 """Publish: after the marts are built and tested, swap in the analysts' copy atomically."""
 
-
 import time
+from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from orchestration.defs.dbt import wuxing_dbt_assets
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
-from orchestration.publish import publish
-
-RANKING_HEAD_SQL = """
-select peer_group_name, rank_in_group, unit_name, total_score, grade
-from marts.mart_unit_rankings
-where period = (select max(period) from marts.mart_unit_rankings) and rank_in_group <= 3
-order by peer_group, rank_in_group, unit_code
-"""
+from orchestration.publish import publish, ranking_head, return_counts
 
 MART_KEYS = [key for key in wuxing_dbt_assets.keys if key.path[-1].startswith(("mart_", "fct_", "dim_"))]
 
 
-RETURN_STATUS_SQL = "select status, count(*) from marts.mart_return_log group by status"
-
-
-def return_counts(database: str) -> dict[str, int]:
-    """Returns by verdict in the published log: accepted / rejected / superseded (0 when none)."""
-    with duckdb.connect(database, read_only=True) as con:
-        counts = dict(con.execute(RETURN_STATUS_SQL).fetchall())
-    return {status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")}
-
-
-def ranking_head_markdown(database: str) -> str:
+def ranking_head_markdown(database: Path) -> str:
     """The top three of each peer group in the latest period, as a markdown table."""
-    with duckdb.connect(database, read_only=True) as con:
-        rows = con.execute(RANKING_HEAD_SQL).fetchall()
-    lines = ["| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade |", "|---|---|---|---|---|"]
-    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} |" for g, r, u, s, grade in rows]
+    period, rows = ranking_head(database)
+    lines = [f"{period}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light in rows]
     return "\n".join(lines)
 
 
@@ -47,10 +29,10 @@ def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg
     started = time.monotonic()
     publication = publish(wuxing.home)
     context.log.info("published %s", publication.database)
-    database = str(publication.database)
+    database = publication.database
     counts = return_counts(database)
     return dg.MaterializeResult(metadata={
-        "database": dg.MetadataValue.path(database),
+        "database": dg.MetadataValue.path(str(database)),
         "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
         "rows": dg.MetadataValue.json(publication.tables),
         "rows_out": sum(publication.tables.values()),
