@@ -1,4 +1,4 @@
-"""The `wuxing` command: demo, generate-demo, run, validate, template, ui and serve."""
+"""The `wuxing` command: demo, generate-demo, run, score, validate, template, ui and serve."""
 
 from __future__ import annotations
 
@@ -35,23 +35,67 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
 
 
 def run_pipeline(home: Home) -> bool:
-    """Run the nightly job's selection once, in this process; True on success.
+    """Run the nightly job once in this process, then score the periods its plan found stale;
+    True on success.
 
-    The same job, instance, pool and alerts as a run started by the schedule or the sensor: runs
-    left behind by a killed process are marked failed first (freeing the warehouse pool), and a
-    failed run or a failed asset check is written to the alerts log (and the webhook, if any).
+    The same jobs, instance, pool and alerts as runs started by the schedule and the sensors:
+    runs left behind by a killed process are marked failed first (freeing the warehouse pool), and
+    a failed run or a failed asset check is written to the alerts log (and the webhook, if any).
     """
-    from orchestration import alerts
     from orchestration.definitions import build_definitions
-    from orchestration.defs.ingest import HOST_TAG, PID_TAG
+    from orchestration.defs.periods import planned_ranges, scoring_tags
     from orchestration.instance import instance_for, reap_dead_runs
 
     definitions = build_definitions(home)
-    job = definitions.resolve_job_def("nightly")
     instance = instance_for(home)
     for run_id in reap_dead_runs(instance):
         print(f"已将中断的运行标记为失败 / marked the interrupted run {run_id} as failed", file=sys.stderr)
-    tags = {alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    intake = _execute(home, instance, definitions.resolve_job_def("nightly"), {})
+    if not intake.success:
+        return False
+    ranges = planned_ranges(instance, intake.run_id)
+    if not ranges:
+        print("各期次分数均为最新 / every period's scores are up to date")
+    for start, end in ranges:
+        print(f"重算期次 / scoring periods {start}..{end}")
+        scoring = _execute(home, instance, definitions.resolve_job_def("score_periods"),
+                           scoring_tags(start, end, intake.run_id))
+        if not scoring.success:
+            return False
+    return True
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Re-score one period or a range of periods (a backfill) and publish; exit 1 on failure."""
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.periods import scoring_tags
+    from orchestration.instance import instance_for
+    from orchestration.periods import partition_keys
+
+    home = _home(args)
+    end = args.end or args.start
+    keys = partition_keys()
+    for key in (args.start, end):
+        if key not in keys:
+            print(f"未知期次 / unknown period: {key} (例 e.g. 2024Q3, 或年度 or the year 2024)", file=sys.stderr)
+            return 2
+    if keys.index(end) < keys.index(args.start):
+        print(f"期次范围颠倒 / the range ends before it starts: {args.start}..{end}", file=sys.stderr)
+        return 2
+    job = build_definitions(home).resolve_job_def("score_periods")
+    if not _execute(home, instance_for(home), job, scoring_tags(args.start, end)).success:
+        print("重算失败，发布库保持上次结果 / scoring failed; the published marts are unchanged", file=sys.stderr)
+        return 1
+    print_summary(home)
+    return 0
+
+
+def _execute(home: Home, instance, job, tags: dict[str, str]):
+    """Execute one job in-process under the CLI's tags; print failed steps and send alerts."""
+    from orchestration import alerts
+    from orchestration.defs.ingest import HOST_TAG, PID_TAG
+
+    tags = {**tags, alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
     for event in result.all_events:
         if event.is_step_failure:
@@ -59,7 +103,7 @@ def run_pipeline(home: Home) -> bool:
                   file=sys.stderr)
     for alert in alerts.notify(home, alerts.alerts_for_run(instance, result.run_id)):
         print(f"告警 / alert: {alert.title} → {home.root / alerts.ALERTS_LOG}", file=sys.stderr)
-    return result.success
+    return result
 
 
 def print_summary(home: Home) -> None:
@@ -208,7 +252,10 @@ def parser() -> argparse.ArgumentParser:
     for name, handler, text in (("demo", cmd_demo, "generate the demo returns and run the pipeline once"),
                                 ("generate-demo", cmd_generate_demo, "write the demo returns into landing/")):
         add(name, handler, text).add_argument("--seed", type=int, default=2024, help="random seed")
-    add("run", cmd_run, "run the nightly job's selection once, in-process")
+    add("run", cmd_run, "run the nightly job once, in-process, then score the stale periods")
+    score = add("score", cmd_score, "re-score one period, or a range of periods (backfill), and publish")
+    score.add_argument("start", help="quarter (2024Q3) or year (2024, the annual roll-up)")
+    score.add_argument("end", nargs="?", help="last period of a range (default: start alone)")
     add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
     template = add("template", cmd_template, "write a unit's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit code, e.g. 360124")

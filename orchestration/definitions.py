@@ -1,13 +1,16 @@
-"""All wuxing Dagster definitions: ingest, quality, dbt scoring and publish, plus automation
-(the nightly job and schedule, the new-return sensor, freshness checks and alert sensors)."""
+"""All wuxing Dagster definitions: ingest, quality, dbt scoring (by period) and publish, plus
+automation (the nightly job and schedule, the new-return sensor, the scoring of stale periods,
+freshness checks and alert sensors)."""
 
 from __future__ import annotations
 
 import dagster as dg
 from orchestration.defs.automation import (NIGHTLY_CRON, TIMEZONE, alert_on_check_failure,  # noqa: F401
                                            alert_on_run_failure, freshness_checks, freshness_sensor,
-                                           new_return_sensor, nightly_job, nightly_schedule)
-from orchestration.defs.dbt import dbt_resource, wuxing_dbt_assets
+                                           new_return_sensor, nightly_job, nightly_schedule,
+                                           score_changed_periods, score_periods_job)
+from orchestration.defs.dbt import dbt_period_models, dbt_reference_models, dbt_resource
+from orchestration.defs.periods import period_plan
 from orchestration.defs.ingest import archived_returns
 from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
@@ -19,11 +22,13 @@ from orchestration.home import Home
 def build_definitions(home: Home) -> dg.Definitions:
     """The definitions wired to one home folder."""
     return dg.Definitions(
-        assets=[archived_returns, validated_returns, wuxing_dbt_assets, published_marts],
+        assets=[archived_returns, validated_returns, dbt_reference_models, period_plan, dbt_period_models,
+                published_marts],
         asset_checks=freshness_checks,
-        jobs=[nightly_job],
+        jobs=[nightly_job, score_periods_job],
         schedules=[nightly_schedule],
-        sensors=[new_return_sensor, freshness_sensor, alert_on_run_failure, alert_on_check_failure],
+        sensors=[new_return_sensor, score_changed_periods, freshness_sensor, alert_on_run_failure,
+                 alert_on_check_failure],
         resources={
             "wuxing": WuxingHome(root=str(home.root)),
             "dbt": dbt_resource(),

@@ -15,7 +15,7 @@ from orchestration.home import Home
 PUBLISHED_DB = "wuxing.duckdb"
 PARQUET_LINK = "parquet"
 SNAPSHOTS = "snapshots"
-KEEP_SNAPSHOTS = 3
+KEEP_SNAPSHOTS = 6  # a night publishes twice or more: after intake and after each scoring run
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
 
 
 def _prune(snapshots: Path) -> None:
-    """Keep the newest snapshots only; readers of an older one have had a full run to finish."""
+    """Keep the newest snapshots only; readers of an older one have had several runs to finish."""
     for old in sorted(snapshots.iterdir())[:-KEEP_SNAPSHOTS]:
         shutil.rmtree(old, ignore_errors=True)
 
@@ -75,8 +75,12 @@ RankingRow = tuple[str, int, str, float, str, str]  # peer group name, rank, uni
 
 
 def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[RankingRow]]:
-    """The latest period in a published file and the first `top` of each peer group in it."""
+    """The latest period in a published file and the first `top` of each peer group in it
+    (no period and no rows before the first scoring run)."""
     with duckdb.connect(str(database), read_only=True) as con:
+        if not con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
+                           "and table_name = 'mart_unit_rankings'").fetchall()[0][0]:
+            return None, []
         period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
         rows = con.execute(
             "select peer_group_name, rank_in_group, unit_name, total_score, grade, light "

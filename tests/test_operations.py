@@ -80,10 +80,11 @@ def test_automation_is_on_by_default_and_targets_the_nightly_job(tmp_path):
     defs = build_definitions(Home.resolve(tmp_path))
     assert defs.resolve_schedule_def("nightly_at_0200").default_status == dg.DefaultScheduleStatus.RUNNING
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"new_return_sensor", "published_marts_freshness", "alert_on_run_failure",
-                            "alert_on_check_failure"}
+    assert set(sensors) == {"new_return_sensor", "score_changed_periods", "published_marts_freshness",
+                            "alert_on_run_failure", "alert_on_check_failure"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     assert sensors["new_return_sensor"].job_name == "nightly"
+    assert sensors["score_changed_periods"].job_name == "score_periods"  # after each nightly run
     assert sensors["new_return_sensor"].minimum_interval_seconds <= 60  # a run within two minutes
 
 
@@ -108,9 +109,11 @@ def test_check_severity_matches_what_blocks_publishing(tmp_path):
         assert specs[name].blocking == (severity == "error"), name
     for name in ("unit_return", "evaluation_return", "freshness_check"):
         assert not specs[name].blocking
-    # The nightly job runs every check but freshness (evaluated by its own sensor after publishing).
-    nightly_checks = defs.resolve_job_def("nightly").asset_layer.asset_graph.asset_check_keys
-    assert {key.name for key in graph.asset_check_keys} - {key.name for key in nightly_checks} == {"freshness_check"}
+    # Between them the two jobs run every check but freshness (evaluated by its own sensor after
+    # publishing): nightly those of intake and reference models, score_periods those of the scores.
+    in_jobs = {key.name for job in ("nightly", "score_periods")
+               for key in defs.resolve_job_def(job).asset_layer.asset_graph.asset_check_keys}
+    assert {key.name for key in graph.asset_check_keys} - in_jobs == {"freshness_check"}
 
 
 def test_freshness_check_flags_published_marts_older_than_26_hours(tmp_path):

@@ -1,4 +1,5 @@
-"""Automation: the nightly schedule, the new-return sensor, freshness checks and alert sensors."""
+"""Automation: the nightly schedule, the new-return sensor, the scoring of stale periods, freshness
+checks and alert sensors."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration import alerts
+from orchestration.defs.dbt import dbt_period_models
+from orchestration.defs.periods import scoring_run_requests
 from orchestration.defs.publish import published_marts
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
@@ -34,14 +37,37 @@ with warnings.catch_warnings():
         minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING)
 
 nightly_job = dg.define_asset_job(
-    "nightly", selection=dg.AssetSelection.all() - dg.AssetSelection.checks(*freshness_checks),
-    description="收文归档 → 校验 → 计分 → 发布 / Archive, validate, score and publish.")
+    "nightly",
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(dbt_period_models)
+    - dg.AssetSelection.checks(*freshness_checks),
+    description="收文归档 → 校验 → 参考数据与收文日志 → 计分计划 → 发布；随后按计划重算有变化的期次 / "
+                "Archive, validate, reference models and return log, plan, publish; then the "
+                "stale periods are re-scored by `score_periods` runs.")
+
+score_periods_job = dg.define_asset_job(
+    "score_periods",
+    selection=dg.AssetSelection.assets(dbt_period_models, published_marts)
+    - dg.AssetSelection.checks(*freshness_checks),
+    description="按期次重算分数并发布（可单选一个季度或年度，或回填一段） / Re-score the selected "
+                "periods and publish; one quarter or year alone, or a backfill of a range.")
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_at_0200", job=nightly_job, cron_schedule=NIGHTLY_CRON,
     execution_timezone=TIMEZONE, default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="每晚 02:00（北京时间）全量运行 / The whole pipeline at 02:00 Asia/Shanghai.")
+    description="每晚 02:00（北京时间）运行 / The pipeline at 02:00 Asia/Shanghai.")
 
+
+@dg.run_status_sensor(name="score_changed_periods", run_status=dg.DagsterRunStatus.SUCCESS,
+                      monitored_jobs=[nightly_job], request_job=score_periods_job,
+                      default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30,
+                      description="收文运行成功后，重算其计划中的期次 / After each intake run, score "
+                                  "the periods its plan found stale.")
+def score_changed_periods(context: dg.RunStatusSensorContext):
+    run = context.dagster_run
+    if run.tags.get(alerts.LAUNCHED_BY_TAG) == "cli":
+        return dg.SkipReason("`wuxing run` scores its own plan")
+    requests = scoring_run_requests(context.instance, run.run_id)
+    return requests or dg.SkipReason(f"run {run.run_id}: 无需重算 / no period is stale")
 
 
 def new_returns(home: Home, cursor: str | None, settle_seconds: float = SETTLE_SECONDS,

@@ -1,4 +1,8 @@
-"""Scoring: the dbt project (seeds -> staging -> intermediate -> marts) as Dagster assets."""
+"""Scoring: the dbt project (seeds -> staging -> intermediate -> marts) as Dagster assets.
+
+Two sets: the reference and return models, rebuilt every run, and the period-keyed scores,
+partitioned by assessment period so one quarter can be re-scored or backfilled alone.
+"""
 
 
 import json
@@ -11,12 +15,19 @@ from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, Dbt
                          DbtProject, dbt_assets)
 
 from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.periods import code_version, periods_with_returns, record_builds, scored_code_versions
+from orchestration.warehouse import connect, ensure_raw_tables
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
 GROUP_FOR_FOLDER = {"staging": "staging", "intermediate": "intermediate", "marts": "marts"}
+PERIOD_SELECTOR = "tag:period"  # the models under models/*/by_period (dbt_project.yml)
+# Everything else: not the period models nor anything reading them (their tests included), so a
+# test of a score against dim_units runs with the scores, after the dimensions exist.
+REFERENCE_EXCLUDE = "tag:period+"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 
@@ -37,15 +48,32 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))
 
 
-def dbt_vars(home: Home) -> dict[str, str]:
-    """dbt variables for a home: where the warehouse is."""
-    return {"warehouse_path": str(home.warehouse)}
+def dbt_vars(home: Home, periods: list[str] | None = None) -> dict[str, Any]:
+    """dbt variables for a home: where the warehouse is and, for a limited run, which periods."""
+    variables: dict[str, Any] = {"warehouse_path": str(home.warehouse)}
+    return variables if periods is None else {**variables, "periods": list(periods)}
 
 
-def dbt_build_args(home: Home, full_refresh: bool = False) -> list[str]:
-    """Arguments of the `dbt build` a run executes (seeds, models, data tests and unit tests)."""
-    args = ["build", "--vars", json.dumps(dbt_vars(home))]
+def dbt_build_args(home: Home, periods: list[str] | None = None, full_refresh: bool = False,
+                   unit_tests: bool = True) -> list[str]:
+    """Arguments of the `dbt build` a run executes (models, data tests and unit tests).
+
+    `periods` limits the period-keyed models to those partitions (macros/periods.sql).
+    """
+    args = ["build", "--vars", json.dumps(dbt_vars(home, periods))]
+    args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     return args + ["--full-refresh"] if full_refresh else args
+
+
+def dbt_target(home: Home, models: str) -> Path:
+    """Where a dbt invocation of one asset set writes its artefacts (run_results.json, logs)."""
+    return home.root / "dbt_target" / models
+
+
+def periods_to_build(run_keys: list[str], with_returns: set[str]) -> list[str] | None:
+    """The `periods` of a scoring run: None (rebuild every period from scratch) when the run covers
+    every period that has returns, else the run's own partition keys."""
+    return None if with_returns <= set(run_keys) else sorted(run_keys)
 
 
 class WuxingDbtTranslator(DagsterDbtTranslator):
@@ -68,8 +96,29 @@ translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(
 
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
-            pool=WAREHOUSE_POOL)
-def wuxing_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
+            exclude=REFERENCE_EXCLUDE, name="dbt_reference_models", pool=WAREHOUSE_POOL)
+def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
+    """Seeds, staging, the framework tree, return versions, the return log and the dimensions."""
     home = wuxing.home
-    yield from dbt.cli(dbt_build_args(home), context=context,
-                       target_path=home.root / "dbt_target").stream()
+    yield from dbt.cli(dbt_build_args(home), context=context, target_path=dbt_target(home, "reference")).stream()
+
+
+@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
+            select=PERIOD_SELECTOR, name="dbt_period_models", pool=WAREHOUSE_POOL,
+            partitions_def=period_partitions, backfill_policy=dg.BackfillPolicy.single_run())
+def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
+    """The period-keyed scores, for the run's partitions only; the ledger records what was scored."""
+    home = wuxing.home
+    code = code_version()
+    with connect(home.warehouse) as con:
+        ensure_raw_tables(con)
+        periods = periods_to_build(context.partition_keys, periods_with_returns(con))
+        # Unit tests check the SQL, not the data: they run with every full rebuild and whenever
+        # the scoring code changed since the periods were last scored.
+        unit_tests = periods is None or scored_code_versions(con) != {code}
+    context.log.info("scoring %s", "every period (full rebuild)" if periods is None else ", ".join(periods))
+    args = dbt_build_args(home, periods, full_refresh=periods is None, unit_tests=unit_tests)
+    yield from dbt.cli(args, context=context, target_path=dbt_target(home, "periods")).stream()
+    with connect(home.warehouse) as con:
+        recorded = record_builds(con, context.partition_keys, context.run.run_id, code)
+    context.log.info("ledger: %d period(s) recorded as scored", len(recorded))

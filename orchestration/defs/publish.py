@@ -5,17 +5,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.defs.dbt import wuxing_dbt_assets
+from orchestration.defs.dbt import dbt_period_models, dbt_reference_models
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
+from orchestration.periods import periods_scored_by
 from orchestration.publish import publish, ranking_head, return_counts
 
-MART_KEYS = [key for key in wuxing_dbt_assets.keys if key.path[-1].startswith(("mart_", "fct_", "dim_"))]
+MART_KEYS = [key for assets in (dbt_reference_models, dbt_period_models) for key in assets.keys
+             if key.path[-1].startswith(("mart_", "fct_", "dim_"))]
 
 
 def ranking_head_markdown(database: Path) -> str:
     """The top three of each peer group in the latest period, as a markdown table."""
     period, rows = ranking_head(database)
+    if period is None:
+        return "尚未计分 / not scored yet"
     lines = [f"{period}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
              "|---|---|---|---|---|---|"]
     lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light in rows]
@@ -31,6 +35,7 @@ def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg
     context.log.info("published %s", publication.database)
     database = publication.database
     counts = return_counts(database)
+    scored = periods_scored_by(wuxing.home.warehouse, context.run.run_id)
     return dg.MaterializeResult(metadata={
         "database": dg.MetadataValue.path(str(database)),
         "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
@@ -39,5 +44,6 @@ def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg
         "dagster/row_count": publication.tables.get("mart_unit_rankings", 0),
         **{f"returns_{status}": n for status, n in counts.items()},
         "ranking_head": dg.MetadataValue.md(ranking_head_markdown(database)),
+        "periods_scored_in_run": dg.MetadataValue.json(scored),
         "duration_seconds": dg.MetadataValue.float(round(time.monotonic() - started, 3)),
     })

@@ -1,7 +1,7 @@
 -- Every node of the tree (indicators, measures, dimensions, parts, composite) for every scoring
 -- run: the official framework of the period and the newer versions that re-score it for comparison.
 with node_scores as (
-    select * from {{ ref('int_node_scores_aggregated') }}
+    select * from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
 ),
 
 nodes as (

@@ -1,9 +1,12 @@
 -- Annual roll-up per unit and year (official frameworks): as the year's framework version says
 -- (annual_rollup): mean_of_quarters = mean of the quarters' total scores scored in the year;
 -- last_quarter = the total of the latest quarter scored. Ranked within peer group and year.
+-- Partitioned by year: the annual partition '2024' rebuilds the 2024 rows.
+{{ config(period_column='year', period_grain='year') }}
+
 with rankings as (
     select * from {{ ref('int_unit_scores_ranked') }}
-    where is_official
+    where is_official and {{ period_is_selected('left(period, 4)', grain='year') }}
 ),
 
 versions as (

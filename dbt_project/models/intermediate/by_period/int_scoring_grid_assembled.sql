@@ -4,7 +4,7 @@
 --   is_na      : the value was reported as not applicable (不适用) -> excluded from scoring;
 --   is_missing : no row, or a null value that is not NA -> policy zero (0 points) or exclude.
 with runs as (
-    select * from {{ ref('int_scoring_runs_assigned') }}
+    select * from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
 
 framework_indicators as (
@@ -27,7 +27,7 @@ targets as (
 
 current_values as (
     select unit_code, period, indicator_code, value, is_na
-    from {{ ref('int_indicator_values_current') }}
+    from {{ for_selected_periods(ref('int_indicator_values_current')) }}
 ),
 
 applicable_indicators as (

@@ -5,12 +5,12 @@
 --   item points = least(weight, counted x param_a)                       (per-item cap);
 --   bonus = least(bonus_cap, sum of bonus items); deduction = least(deduction_cap, sum of deduction items).
 with runs as (
-    select unit_code, period, framework_version from {{ ref('int_scoring_runs_assigned') }}
+    select unit_code, period, framework_version from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
 
 current_values as (
     select unit_code, period, indicator_code, value
-    from {{ ref('int_indicator_values_current') }}
+    from {{ for_selected_periods(ref('int_indicator_values_current')) }}
     where value is not null
       and not is_na
 ),

@@ -2,19 +2,19 @@
 -- or the weighted evaluation parts) and rule 8 (total_score = round(clamp(indicator_score + bonus
 -- - deduction, score_floor, score_ceiling), 2); no ceiling when score_ceiling is blank).
 with runs as (
-    select * from {{ ref('int_scoring_runs_assigned') }}
+    select * from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
 
 root_scores as (
     select unit_code, period, framework_version, score as indicator_score
-    from {{ ref('int_node_scores_aggregated') }}
+    from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
     where parent_code is null
       and not is_leaf
 ),
 
 adjustments as (
     select unit_code, period, framework_version, bonus, deduction
-    from {{ ref('int_adjustments_totalled') }}
+    from {{ for_selected_periods(ref('int_adjustments_totalled')) }}
 ),
 
 params as (

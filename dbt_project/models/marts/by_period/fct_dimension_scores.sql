@@ -1,7 +1,7 @@
 -- Dimension (五型) scores: one row per scored unit, period and node of type `dimension` of the
 -- period's official framework.
 with node_scores as (
-    select * from {{ ref('int_node_scores_aggregated') }}
+    select * from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
     where is_official
       and node_type = 'dimension'
 ),
@@ -12,7 +12,7 @@ nodes as (
 
 indicator_counts as (
     select unit_code, period, framework_version, dimension_code, count(*) as indicator_count
-    from {{ ref('int_indicator_scores_computed') }}
+    from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
       and is_counted
     group by all

@@ -15,7 +15,7 @@
 -- Missing values: policy zero -> score 0 (counted); policy exclude -> not counted (score null,
 -- the parent re-normalises). NA indicators: score / max_score / light null, not counted.
 with grid as (
-    select * from {{ ref('int_scoring_grid_assembled') }}
+    select * from {{ for_selected_periods(ref('int_scoring_grid_assembled')) }}
 ),
 
 params as (

@@ -3,7 +3,7 @@
 -- excluded indicators (weight re-normalised onto the others) show. Weights of a unit's counted
 -- indicators sum to 1 when every node is a mean (a `sum` node may keep part for empty children).
 with node_scores as (
-    select * from {{ ref('int_node_scores_aggregated') }}
+    select * from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
     where is_official
 ),
 

@@ -4,7 +4,7 @@
 -- newer framework). Marts show official runs; fct_node_scores shows both.
 with unit_periods as (
     select unit_code, period, tier, peer_group, {{ period_index('period') }} as period_index
-    from {{ ref('int_unit_periods_selected') }}
+    from {{ for_selected_periods(ref('int_unit_periods_selected')) }}
 ),
 
 versions as (

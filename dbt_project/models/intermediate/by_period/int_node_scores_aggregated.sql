@@ -14,7 +14,7 @@
 -- share_in_parent = the part of the parent's ratio this child's ratio carries (0 if uncounted).
 -- Sums go through DECIMAL so that re-scoring the same returns gives the same digits.
 with leaf_scores as (
-    select * from {{ ref('int_indicator_scores_computed') }}
+    select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where not is_na
 ),
 

@@ -9,7 +9,8 @@ with node_scores as (
 ),
 
 official_dimensions as (
-    select * from node_scores where is_official and node_type = 'dimension'
+    select * from node_scores
+    where is_official and node_type = 'dimension' and {{ period_is_selected() }}
 ),
 
 roots as (

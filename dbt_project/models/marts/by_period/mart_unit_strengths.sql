@@ -2,7 +2,7 @@
 -- and N worst indicators by score ratio (score / full marks), and by rank among its peers.
 -- N = scoring_params.list_size; ties broken by indicator code.
 with indicator_scores as (
-    select * from {{ ref('int_indicator_scores_computed') }}
+    select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
       and is_counted
 ),

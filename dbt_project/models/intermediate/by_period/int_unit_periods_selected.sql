@@ -2,7 +2,7 @@
 -- return for that period. Carries the unit's tier and peer group for the later models.
 with current_unit_returns as (
     select submitter_code as unit_code, period
-    from {{ ref('int_return_files_versioned') }}
+    from {{ for_selected_periods(ref('int_return_files_versioned')) }}
     where is_current
       and return_type = 'unit'
       and period is not null

@@ -1,7 +1,7 @@
 -- 红黑榜: per peer group and period (official framework), the top N (红榜), the bottom N (黑榜) and
 -- the N biggest movers up and down in score since the last quarter. N = scoring_params.list_size.
 with rankings as (
-    select * from {{ ref('int_unit_scores_compared') }}
+    select * from {{ for_selected_periods(ref('int_unit_scores_compared')) }}
     where is_official
 ),
 

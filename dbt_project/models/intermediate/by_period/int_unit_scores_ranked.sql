@@ -1,7 +1,7 @@
 -- Rule 9 (rank within the peer group, period and framework version; ties share a rank: 1, 2, 2, 4) and
 -- rule 10 (grade and light: the band with the highest min_score <= total_score).
 with totals as (
-    select * from {{ ref('int_unit_scores_totalled') }}
+    select * from {{ for_selected_periods(ref('int_unit_scores_totalled')) }}
 ),
 
 grade_bands as (

@@ -1,7 +1,7 @@
 -- Indicator scores with traffic lights: one row per scored unit, period and applicable indicator
 -- under the period's official framework.
 with indicator_scores as (
-    select * from {{ ref('int_indicator_scores_computed') }}
+    select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
 )
 

@@ -1,6 +1,6 @@
 -- Published ranking: one row per scored unit and period, under the period's official framework.
 with ranked as (
-    select * from {{ ref('int_unit_scores_compared') }}
+    select * from {{ for_selected_periods(ref('int_unit_scores_compared')) }}
     where is_official
 ),
 

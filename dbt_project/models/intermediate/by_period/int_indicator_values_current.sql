@@ -6,7 +6,7 @@
 -- Should a current file repeat an indicator for a unit, its first row (lowest source_row) wins.
 with current_files as (
     select sha256, return_type, submitter_code, period, received_at
-    from {{ ref('int_return_files_versioned') }}
+    from {{ for_selected_periods(ref('int_return_files_versioned')) }}
     where is_current
 ),
 

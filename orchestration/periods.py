@@ -1,0 +1,209 @@
+"""Assessment periods as partitions: the keys, which periods are stale, and the ledger of builds.
+
+A quarter's scores depend on its own accepted returns, on the previous quarter's and the same
+quarter's a year before (the changes), and on the scoring rules (seeds and dbt project). A year's
+roll-up depends on its quarters. A period is stale when any of that changed since it was last
+scored; the ledger `ops.period_builds` in the warehouse records what each period was scored from.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from orchestration.paths import DBT_PROJECT_DIR, SEEDS_DIR
+
+LEDGER_DDL = """
+create schema if not exists ops;
+create table if not exists ops.period_builds (
+    period varchar primary key,
+    returns_fingerprint varchar not null,
+    fingerprint varchar not null,
+    code_version varchar not null,
+    built_at timestamp not null,
+    run_id varchar
+);
+"""
+
+RETURNS_FINGERPRINTS_SQL = """
+select period, md5(string_agg(sha256, ',' order by sha256))
+from raw.return_files
+where status = 'accepted' and regexp_full_match(period, '[0-9]{4}Q[1-4]')
+group by period
+"""
+
+CODE_GLOBS = ((SEEDS_DIR, "*.csv"), (DBT_PROJECT_DIR / "models", "**/*"),
+              (DBT_PROJECT_DIR / "macros", "**/*"), (DBT_PROJECT_DIR, "dbt_project.yml"))
+
+REASON_NEW = "新期次 / first scoring"
+REASON_RETURNS = "填报有变化 / returns changed"
+REASON_CODE = "计分规则或参考数据有变化 / scoring rules or reference data changed"
+REASON_DEPENDENT = "比较期或所含季度有变化 / a compared period or a quarter of the year changed"
+
+
+@cache
+def partition_keys(periods_csv: Path = SEEDS_DIR / "periods.csv") -> tuple[str, ...]:
+    """The quarters of seeds/periods.csv in order, each year's annual key after its Q4."""
+    with periods_csv.open(encoding="utf-8") as handle:
+        quarters = [row["period"] for row in csv.DictReader(handle)]
+    keys: list[str] = []
+    for quarter in quarters:
+        keys.append(quarter)
+        if quarter.endswith("Q4"):
+            keys.append(quarter[:4])
+    return tuple(keys)
+
+
+def in_partition_order(keys) -> list[str]:
+    """Partition keys sorted as the partitions are (2024Q4 before 2024 before 2025Q1)."""
+    order = {key: i for i, key in enumerate(partition_keys())}
+    return sorted(keys, key=lambda key: order.get(key, len(order)))
+
+
+def is_year(key: str) -> bool:
+    """True for an annual key ('2024'), false for a quarter ('2024Q3')."""
+    return len(key) == 4
+
+
+def code_version() -> str:
+    """A digest of every file the scores depend on besides the returns: seeds and the dbt project."""
+    digest = hashlib.sha256()
+    for root, pattern in CODE_GLOBS:
+        for path in sorted(p for p in root.glob(pattern) if p.is_file()):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _shift(quarter: str, quarters: int) -> str:
+    index = int(quarter[:4]) * 4 + int(quarter[5]) - 1 + quarters
+    return f"{index // 4}Q{index % 4 + 1}"
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def fingerprints(own: dict[str, str], code: str) -> dict[str, str]:
+    """Each period's inputs as one digest: a quarter with the quarters it is compared with, a year
+    with its quarters, and the code version; only periods with accepted returns are listed."""
+    result = {}
+    for quarter in own:
+        result[quarter] = _digest(code, own[quarter], own.get(_shift(quarter, -1), ""),
+                                  own.get(_shift(quarter, -4), ""))
+    for year in sorted({quarter[:4] for quarter in own}):
+        result[year] = _digest(code, *(own.get(f"{year}Q{q}", "") for q in range(1, 5)))
+    return result
+
+
+@dataclass(frozen=True)
+class PeriodPlan:
+    """The periods to re-score, each with its reason, and how many are already up to date."""
+
+    reasons: dict[str, str] = field(default_factory=dict)
+    unchanged: tuple[str, ...] = ()
+
+    @property
+    def stale(self) -> list[str]:
+        """The stale periods in partition order."""
+        return in_partition_order(self.reasons)
+
+    def ranges(self) -> list[tuple[str, str]]:
+        """Runs of stale partition keys, one scoring run each: a range ends at an up-to-date period
+        and bridges keys without returns (nothing to score there)."""
+        stale, unchanged = set(self.reasons), set(self.unchanged)
+        ranges: list[tuple[str, str]] = []
+        start = end = None
+        for key in partition_keys():
+            if key in stale:
+                start, end = start or key, key
+            elif key in unchanged and start:
+                ranges.append((start, end))
+                start = None
+        return ranges + [(start, end)] if start else ranges
+
+    def markdown(self) -> str:
+        """The stale periods and their reasons as a markdown table."""
+        if not self.reasons:
+            return f"无需重算 / nothing to re-score ({len(self.unchanged)} 期次未变 / periods unchanged)"
+        lines = ["| 期次 period | 原因 reason |", "|---|---|"]
+        lines += [f"| {key} | {self.reasons[key]} |" for key in self.stale]
+        return "\n".join(lines + ["", f"未变 / unchanged: {len(self.unchanged)}"])
+
+
+def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ops.period_builds ledger if it does not exist yet."""
+    con.execute(LEDGER_DDL)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                       "and table_name = ?", [schema, table]).fetchall()[0][0] > 0
+
+
+def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    exists = _table_exists(con, "raw", "return_files")
+    return dict(con.execute(RETURNS_FINGERPRINTS_SQL).fetchall()) if exists else {}
+
+
+def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
+    """Which periods must be re-scored now, compared with the ledger, and why."""
+    ensure_ledger(con)
+    code = code or code_version()
+    own = _own_fingerprints(con)
+    current = fingerprints(own, code)
+    built = {row[0]: row[1:] for row in con.execute(
+        "select period, returns_fingerprint, fingerprint, code_version from ops.period_builds").fetchall()}
+    reasons, unchanged = {}, []
+    for key, fingerprint in current.items():
+        if key not in built:
+            reasons[key] = REASON_NEW
+        elif built[key][1] == fingerprint:
+            unchanged.append(key)
+        elif built[key][2] != code:
+            reasons[key] = REASON_CODE
+        elif not is_year(key) and built[key][0] != own[key]:
+            reasons[key] = REASON_RETURNS
+        else:
+            reasons[key] = REASON_DEPENDENT
+    return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)))
+
+
+def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every quarter with accepted returns and every year holding one."""
+    own = _own_fingerprints(con)
+    return set(own) | {quarter[:4] for quarter in own}
+
+
+def scored_code_versions(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The code versions the ledger's periods were scored with (empty before any scoring)."""
+    ensure_ledger(con)
+    return {row[0] for row in con.execute("select distinct code_version from ops.period_builds").fetchall()}
+
+
+def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None,
+                  code: str | None = None) -> list[str]:
+    """Record that `keys` were just scored from the current returns; returns the keys recorded."""
+    ensure_ledger(con)
+    code = code or code_version()
+    own = _own_fingerprints(con)
+    current = fingerprints(own, code)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    recorded = [key for key in keys if key in current]
+    con.executemany(
+        "insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
+        [(key, "" if is_year(key) else own[key], current[key], code, now, run_id) for key in recorded])
+    return recorded
+
+
+def periods_scored_by(warehouse: Path, run_id: str) -> list[str]:
+    """The periods a run scored, from the ledger, in partition order (none before any scoring)."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = (con.execute("select period from ops.period_builds where run_id = ?", [run_id]).fetchall()
+                if _table_exists(con, "ops", "period_builds") else [])
+    return in_partition_order(row[0] for row in rows)

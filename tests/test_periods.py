@@ -1,0 +1,204 @@
+"""Period partitions: the plan of stale periods, the ledger, and re-scoring one period alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.defs.dbt import dbt_build_args, dbt_target, dbt_vars, periods_to_build
+from orchestration.home import Home
+from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_NEW, REASON_RETURNS, PeriodPlan,
+                                   partition_keys, plan, record_builds)
+from orchestration.warehouse import ensure_raw_tables
+from tests.conftest import good_rows, write_csv_return
+
+PERIOD_TABLES = ["intermediate.int_indicator_scores_computed", "intermediate.int_unit_scores_compared",
+                 "marts.fct_indicator_scores", "marts.fct_node_scores", "marts.fct_dimension_scores",
+                 "marts.mart_unit_rankings", "marts.mart_red_black_list", "marts.mart_unit_strengths",
+                 "marts.mart_dimension_contributions", "marts.mart_effective_weights",
+                 "marts.mart_unit_annual_scores"]
+
+
+def _accept(con: duckdb.DuckDBPyConnection, sha: str, period: str, status: str = "accepted") -> None:
+    con.execute("insert into raw.return_files values (?, 'f.csv', 'a', now(), now(), 1, 'unit', '360124', "
+                "?, ?, '', 0, 0)", [sha, period, status])
+
+
+@pytest.fixture
+def ledger_db():
+    con = duckdb.connect()
+    ensure_raw_tables(con)
+    for n, period in enumerate(["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2"]):
+        _accept(con, f"sha{n}", period)
+    yield con
+    con.close()
+
+
+def test_partitions_are_the_quarters_with_each_years_roll_up_after_its_q4():
+    keys = partition_keys()
+    assert keys[:5] == ("2018Q1", "2018Q2", "2018Q3", "2018Q4", "2018")
+    assert keys.index("2024") == keys.index("2024Q4") + 1 == keys.index("2025Q1") - 1
+    assert len(keys) == 50 and len(set(keys)) == 50
+
+
+def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
+    first = plan(ledger_db, code="v1")
+    assert first.stale == ["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023", "2024Q1", "2024Q2", "2024"]
+    assert set(first.reasons.values()) == {REASON_NEW}
+    assert first.ranges() == [("2023Q1", "2024")]  # 2024Q3 and 2024Q4 have no returns yet
+
+    record_builds(ledger_db, first.stale, "run-1", code="v1")
+    assert plan(ledger_db, code="v1").reasons == {}
+
+    _accept(ledger_db, "rejected", "2023Q2", status="rejected")  # a rejection changes no score
+    assert plan(ledger_db, code="v1").reasons == {}
+
+    _accept(ledger_db, "resubmitted", "2023Q2")  # a corrected return for 2023Q2
+    after = plan(ledger_db, code="v1")
+    assert after.reasons == {"2023Q2": REASON_RETURNS, "2023Q3": REASON_DEPENDENT,  # change since last quarter
+                             "2024Q2": REASON_DEPENDENT,  # change since the same quarter a year before
+                             "2023": REASON_DEPENDENT}  # the annual roll-up of 2023
+    assert after.ranges() == [("2023Q2", "2023Q3"), ("2023", "2023"), ("2024Q2", "2024Q2")]
+    assert len(after.unchanged) == 4 and "2023Q2" in after.markdown()
+
+    record_builds(ledger_db, ["2023Q2", "2023Q3"], "run-2", code="v1")  # a run that scored only part
+    assert set(plan(ledger_db, code="v1").reasons) == {"2023", "2024Q2"}
+
+
+def test_new_scoring_rules_make_every_period_stale(ledger_db):
+    record_builds(ledger_db, list(partition_keys()), "run-1", code="v1")
+    changed = plan(ledger_db, code="v2")
+    assert len(changed.reasons) == 8 and set(changed.reasons.values()) == {REASON_CODE}
+
+
+def test_ranges_split_at_unchanged_partitions():
+    stale = PeriodPlan(reasons={key: REASON_NEW for key in ["2022Q4", "2022", "2023Q1", "2023Q3", "2025Q1"]},
+                       unchanged=("2022Q3", "2023Q2"))
+    # 2023Q2 is up to date and splits; 2023Q4 to 2024 have no returns (nothing to score) and do not.
+    assert stale.ranges() == [("2022Q4", "2023Q1"), ("2023Q3", "2025Q1")]
+    assert PeriodPlan().ranges() == [] and "nothing to re-score" in PeriodPlan().markdown()
+
+
+def test_a_scoring_run_limits_dbt_to_its_periods_unless_it_covers_them_all(tmp_path):
+    home = Home.resolve(tmp_path)
+    with_returns = {"2024Q1", "2024Q2", "2024"}
+    assert periods_to_build(["2024Q2", "2024Q1"], with_returns) == ["2024Q1", "2024Q2"]
+    assert periods_to_build(["2024Q1", "2024Q2", "2024Q3", "2024"], with_returns) is None
+    args = dbt_build_args(home, ["2024Q2"])
+    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home, ["2024Q2"])
+    assert json.loads(args[2])["periods"] == ["2024Q2"] and "--full-refresh" not in args
+    assert "periods" not in json.loads(dbt_build_args(home, None, full_refresh=True)[2])
+    assert dbt_build_args(home, ["2024Q2"], unit_tests=False)[-2:] == ["--exclude-resource-type", "unit_test"]
+
+
+def _period_tables(database) -> dict[str, list[tuple]]:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return {table: con.execute(f"select * from {table} order by all").fetchall() for table in PERIOD_TABLES}
+
+
+def _ledger(home: Home) -> dict[str, tuple[str, datetime]]:
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        return {period: (run_id, built) for period, run_id, built in
+                con.execute("select period, run_id, built_at from ops.period_builds").fetchall()}
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path) -> Home:
+    home = Home.resolve(tmp_path / "home")
+    shutil.copytree(demo_run.home.root, home.root, symlinks=True)
+    return home
+
+
+def test_demo_run_scored_every_period_once_and_says_so(demo_run):
+    from orchestration.instance import instance_for
+
+    ledger = _ledger(demo_run.home)
+    assert set(ledger) == {"2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023",
+                           "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2024"}
+    (scoring_run,) = {run_id for run_id, _ in ledger.values()}
+    instance = instance_for(demo_run.home)
+    run = instance.get_run_by_id(scoring_run)
+    assert run.job_name == "score_periods" and run.tags["dagster/asset_partition_range_start"] == "2023Q1"
+    published = instance.fetch_materializations(dg.AssetKey("published_marts"), limit=10).records
+    by_run = {r.event_log_entry.run_id: r.asset_materialization.metadata for r in published}
+    assert by_run[scoring_run]["periods_scored_in_run"].value == sorted(ledger, key=partition_keys().index)
+    plan_meta = instance.fetch_materializations(dg.AssetKey("period_plan"), limit=1,
+                                                ascending=True).records[0].asset_materialization.metadata
+    assert plan_meta["scoring_runs"].value == [["2023Q1", "2024"]]
+
+
+def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_copy, reference, tmp_path):
+    """Only the stale periods are rebuilt, and the result equals a full rebuild from scratch."""
+    from orchestration.cli import run_pipeline
+    from orchestration.defs.dbt import dbt_resource
+
+    home = demo_copy
+    before_ledger, before = _ledger(home), _period_tables(home.warehouse)
+    rows = good_rows(reference, "360124")
+    path = write_csv_return(home.landing / "360124_2024Q3_更正.csv", "360124", reference.unit_name["360124"],
+                            "2024Q3", rows)
+    on_time = datetime(2024, 10, 10, 9, 0).timestamp()  # before the 2024Q3 deadline, as if sent then
+    os.utime(path, (on_time, on_time))
+    assert run_pipeline(home)
+    with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
+        assert con.execute("select status from marts.mart_return_log where file_name = ?",
+                           [path.name]).fetchall() == [("accepted",)]
+
+    after_ledger, after = _ledger(home), _period_tables(home.warehouse)
+    rescored = {period for period in after_ledger if after_ledger[period] != before_ledger[period]}
+    # its quarter, the next (change since last quarter) and the year's roll-up; no 2025Q3 to compare yet
+    assert rescored == {"2024Q3", "2024Q4", "2024"}
+    moved = {row for row in after["marts.mart_unit_rankings"] if row not in before["marts.mart_unit_rankings"]}
+    assert {row[6] for row in moved} == {"2024Q3", "2024Q4"}
+    for table in ("marts.mart_unit_rankings", "marts.fct_indicator_scores"):  # 2023 untouched
+        assert [r for r in after[table] if "2023Q3" in r] == [r for r in before[table] if "2023Q3" in r]
+
+    full = Home.resolve(tmp_path / "full").ensure()
+    shutil.copy(home.warehouse, full.warehouse)
+    dbt_resource().cli([*dbt_build_args(full, None, full_refresh=True), "--select", "tag:period"],
+                       target_path=full.root / "dbt_target").wait()
+    assert _period_tables(full.warehouse) == after
+
+
+def test_one_quarter_can_be_rescored_alone_from_dagster(demo_copy):
+    from orchestration.definitions import build_definitions
+    from orchestration.instance import instance_for
+
+    home = demo_copy
+    before_ledger, before = _ledger(home), _period_tables(home.warehouse)
+    job = build_definitions(home).resolve_job_def("score_periods")
+    result = job.execute_in_process(instance=instance_for(home), partition_key="2024Q1")
+    assert result.success
+    after_ledger = _ledger(home)
+    assert {p for p in after_ledger if after_ledger[p] != before_ledger[p]} == {"2024Q1"}
+    assert after_ledger["2024Q1"][0] == result.run_id
+    assert _period_tables(home.warehouse) == before  # same returns, same scores
+    results = json.loads((dbt_target(home, "periods") / "run_results.json").read_text())["results"]
+    assert {r["unique_id"].split(".")[0] for r in results} == {"model", "test"}  # code unchanged: no unit tests
+    partitions = {e.partition for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
+                  and e.asset_key.path[-1] == "mart_unit_rankings"}
+    assert partitions == {"2024Q1"}
+
+
+def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
+    from orchestration.defs.automation import score_changed_periods
+    from orchestration.instance import instance_for
+
+    instance = instance_for(demo_run.home)
+    intake = instance.get_runs(dg.RunsFilter(job_name="nightly"), limit=1, ascending=True)[0]
+    succeeded = instance.all_logs(intake.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[0].dagster_event
+    daemon_run = intake._replace(tags={})  # as if the daemon had launched it, not `wuxing run`
+    context = dg.build_run_status_sensor_context(
+        sensor_name="score_changed_periods", dagster_event=succeeded, dagster_instance=instance,
+        dagster_run=daemon_run)
+    requests = list(score_changed_periods(context))
+    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+            for r in requests] == [("2023Q1", "2024")]
+    assert requests[0].run_key == f"{intake.run_id}:2023Q1..2024"
+    assert requests[0].tags["wuxing/after_run"] == intake.run_id
