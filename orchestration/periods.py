@@ -29,6 +29,11 @@ create table if not exists ops.period_builds (
     built_at timestamp not null,
     run_id varchar
 );
+create table if not exists ops.periods_in_progress (
+    period varchar primary key,
+    run_id varchar,
+    started_at timestamp not null
+);
 """
 
 RETURNS_FINGERPRINTS_SQL = """
@@ -45,6 +50,7 @@ REASON_NEW = "新期次 / first scoring"
 REASON_RETURNS = "填报有变化 / returns changed"
 REASON_CODE = "计分规则或参考数据有变化 / scoring rules or reference data changed"
 REASON_DEPENDENT = "比较期或所含季度有变化 / a compared period or a quarter of the year changed"
+REASON_UNFINISHED = "上次重算未完成 / its last scoring run did not finish"
 
 
 @cache
@@ -159,9 +165,12 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
     current = fingerprints(own, code)
     built = {row[0]: row[1:] for row in con.execute(
         "select period, returns_fingerprint, fingerprint, code_version from ops.period_builds").fetchall()}
+    unfinished = periods_in_progress(con)
     reasons, unchanged = {}, []
     for key, fingerprint in current.items():
-        if key not in built:
+        if key in unfinished:
+            reasons[key] = REASON_UNFINISHED
+        elif key not in built:
             reasons[key] = REASON_NEW
         elif built[key][1] == fingerprint:
             unchanged.append(key)
@@ -180,6 +189,22 @@ def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:
     return set(own) | {quarter[:4] for quarter in own}
 
 
+def begin_scoring(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None) -> None:
+    """Mark `keys` as being re-scored: until `record_builds` clears them, their rows in the
+    warehouse may be half rebuilt, so nothing is published and the next plan re-scores them."""
+    ensure_ledger(con)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    for key in keys:
+        con.execute("insert or replace into ops.periods_in_progress values (?, ?, ?)", [key, run_id, now])
+
+
+def periods_in_progress(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Periods whose last scoring run began and did not finish (failed or killed)."""
+    if not _table_exists(con, "ops", "periods_in_progress"):
+        return set()
+    return {row[0] for row in con.execute("select period from ops.periods_in_progress").fetchall()}
+
+
 def scored_code_versions(con: duckdb.DuckDBPyConnection) -> set[str]:
     """The code versions the ledger's periods were scored with (empty before any scoring)."""
     ensure_ledger(con)
@@ -195,9 +220,10 @@ def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
     current = fingerprints(own, code)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     recorded = [key for key in keys if key in current]
-    con.executemany(
-        "insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
-        [(key, "" if is_year(key) else own[key], current[key], code, now, run_id) for key in recorded])
+    for key in recorded:
+        con.execute("insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
+                    [key, "" if is_year(key) else own[key], current[key], code, now, run_id])
+    con.execute("delete from ops.periods_in_progress where list_contains(?, period)", [list(keys)])
     return recorded
 
 
@@ -207,3 +233,9 @@ def periods_scored_by(warehouse: Path, run_id: str) -> list[str]:
         rows = (con.execute("select period from ops.period_builds where run_id = ?", [run_id]).fetchall()
                 if _table_exists(con, "ops", "period_builds") else [])
     return in_partition_order(row[0] for row in rows)
+
+
+def unfinished_periods(warehouse: Path) -> list[str]:
+    """`periods_in_progress` of a warehouse file, read-only, in partition order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return in_partition_order(periods_in_progress(con))

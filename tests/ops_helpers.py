@@ -72,15 +72,15 @@ class RecordingWebhook:
         self.server.server_close()
 
 
-def drop_resubmission(demo_run, landing: Path) -> str:
-    """Drop a corrected resubmission of one accepted CSV return of the demo run into landing/: the
-    same values re-saved (one more newline), named like the original, and written (mtime) a minute
-    after the original landed, so the return gate judges it on time, as it would have been then.
-    Returns its file name."""
+def drop_resubmission(demo_run, landing: Path, period: str = "2024Q4") -> str:
+    """Drop a corrected resubmission of one accepted CSV return of the demo run for `period` into
+    landing/: the same values re-saved (one more newline), named like the original, and written
+    (mtime) a minute after the original landed, so the return gate judges it on time, as it would
+    have been then. Returns its file name."""
     from datetime import datetime
 
-    sha, name = demo_run.query("select sha256, file_name from marts.mart_return_log "
-                               "where status = 'accepted' and file_name like '%.csv' order by sha256 limit 1")[0]
+    sha, name = demo_run.query("select sha256, file_name from marts.mart_return_log where status = 'accepted' "
+                               "and file_name like '%.csv' and period = ? order by sha256 limit 1", [period])[0]
     (blob,) = demo_run.home.archive.glob(f"{sha[:2]}/{sha}.csv")
     meta = json.loads(blob.with_name(f"{sha}.json").read_text(encoding="utf-8"))
     landed = datetime.fromisoformat(meta.get("landed_at", meta["received_at"])).timestamp() + 60

@@ -202,3 +202,32 @@ def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
             for r in requests] == [("2023Q1", "2024")]
     assert requests[0].run_key == f"{intake.run_id}:2023Q1..2024"
     assert requests[0].tags["wuxing/after_run"] == intake.run_id
+
+
+def test_a_failed_scoring_run_publishes_nothing_until_the_next_run_repairs_it(demo_copy):
+    """Half-rebuilt scores are never published: not by the failed run, not by the next intake run;
+    the next plan re-scores the unfinished periods even though their returns did not change."""
+    from orchestration.cli import main, run_pipeline
+    from orchestration.instance import instance_for
+    from orchestration.periods import REASON_UNFINISHED
+
+    home = demo_copy
+    published = home.published / "wuxing.duckdb"
+    scores = _period_tables(home.warehouse)
+    before = (published.read_bytes(), (home.published / "parquet").readlink())
+    with duckdb.connect(str(home.warehouse)) as con:  # the scores' tests check against dim_units: gone
+        con.execute("drop table marts.dim_units")
+    assert main(["score", "2024Q3", "2024Q4", "--home", str(home.root)]) == 1
+    assert (published.read_bytes(), (home.published / "parquet").readlink()) == before
+    with duckdb.connect(str(home.warehouse)) as con:
+        assert plan(con).reasons == {"2024Q3": REASON_UNFINISHED, "2024Q4": REASON_UNFINISHED}
+
+    assert run_pipeline(home)  # intake rebuilds dim_units and holds back publishing; scoring repairs
+    with duckdb.connect(str(home.warehouse)) as con:
+        assert plan(con).reasons == {}
+    instance = instance_for(home)
+    publishing_jobs = [instance.get_run_by_id(r.event_log_entry.run_id).job_name for r in
+                       instance.fetch_materializations(dg.AssetKey("published_marts"), limit=2).records]
+    assert publishing_jobs == ["score_periods", "score_periods"]  # the latest one and the demo's
+    assert _period_tables(home.warehouse) == scores  # same returns, same scores, published again
+    assert published.read_bytes() != before[0]

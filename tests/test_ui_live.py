@@ -20,6 +20,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.defs.periods import planned_ranges
+from orchestration.periods import plan, unfinished_periods
 from orchestration.home import Home
 from orchestration.instance import instance_for
 from tests.ops_helpers import copy_home, drop_resubmission, free_port, wait_for
@@ -99,11 +101,35 @@ def test_sensor_runs_a_new_return_and_the_ui_shows_assets_checks_and_schedule(de
         with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
             assert con.execute("select status from marts.mart_return_log where file_name = ?",
                                [name]).fetchall() == [("accepted",)]
+        # Then the stale periods are scored: by the daemon (score_changed_periods, after the sensor's
+        # run) or by `wuxing run`, whichever intake archived the file first; both queue for the pool.
+        period = name.split("_")[1]
+        intakes = [r.dagster_run.run_id for r in instance.get_run_records(dg.RunsFilter(job_name="nightly"))
+                   if r.dagster_run.run_id not in known]
+        planned = {run_id: planned_ranges(instance, run_id) for run_id in intakes}
+        assert set(map(tuple, filter(None, planned.values()))) == {((period, period[:4]),)}  # 2024Q4 + 2024
+
+        def daemon_scoring():
+            runs = [r.dagster_run for r in instance.get_run_records()
+                    if r.dagster_run.tags.get("wuxing/after_run") == run.run_id]
+            done = len(runs) == len(planned[run.run_id]) and all(r.is_finished for r in runs)
+            return (runs,) if done else None  # none at all when `wuxing run` scored first
+
+        (scoring,) = wait_for(daemon_scoring, 420, 2, what="the scoring runs asked for by score_changed_periods")
+        assert all(r.job_name == "score_periods" and r.status == dg.DagsterRunStatus.SUCCESS for r in scoring)
+        assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
+                for r in scoring] == planned[run.run_id]
+        print(f"periods scored {time.monotonic() - dropped_at:.1f} s after the drop")
+        assert unfinished_periods(home.warehouse) == []
+        with duckdb.connect(str(home.warehouse)) as con:
+            assert plan(con).reasons == {}  # nothing left stale
         # One file, one run: later ticks started nothing more for it.
         time.sleep(35)
         assert [r.dagster_run.run_id for r in instance.get_run_records()
                 if r.dagster_run.tags.get("wuxing/trigger") == "new_return"
                 and r.dagster_run.run_id not in known] == [run.run_id]
+        assert len([r for r in instance.get_run_records()
+                    if r.dagster_run.tags.get("wuxing/after_run") == run.run_id]) == len(planned[run.run_id])
 
         ARTIFACTS.mkdir(exist_ok=True)
         base = f"http://127.0.0.1:{port}"
@@ -117,10 +143,14 @@ def test_sensor_runs_a_new_return_and_the_ui_shows_assets_checks_and_schedule(de
         assert "freshness_check" in published
         overview = chromium(f"{base}/assets/published_marts", tmp_path / "profile5",
                             ARTIFACTS / "ui-published-marts.png")
-        for text in ("returns_superseded", "ranking_head", "new_return_sensor", "nightly"):
+        for text in ("returns_superseded", "ranking_head", "periods_scored_in_run", "score_periods"):
             assert text in overview, f"{text} not on the published_marts page"
+        partitions = chromium(f"{base}/assets/marts/mart_unit_rankings?view=partitions", tmp_path / "profile6",
+                              ARTIFACTS / "ui-rankings-partitions.png")
+        assert period in partitions and "2027Q4" in partitions, "period partitions not shown"
         automation = chromium(f"{base}/automation", tmp_path / "profile4", ARTIFACTS / "ui-automation.png")
-        for automation_name in ("nightly_at_0200", "new_return_sensor", "alert_on_run_failure"):
+        for automation_name in ("nightly_at_0200", "new_return_sensor", "score_changed_periods",
+                                "alert_on_run_failure"):
             assert automation_name in automation, f"{automation_name} not on the automation page"
         assert (ARTIFACTS / "ui-asset-catalogue.png").stat().st_size > 10_000
     finally:

@@ -19,7 +19,8 @@ from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from orchestration.periods import code_version, periods_with_returns, record_builds, scored_code_versions
+from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
+                                   scored_code_versions)
 from orchestration.warehouse import connect, ensure_raw_tables
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
@@ -116,6 +117,7 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
         # Unit tests check the SQL, not the data: they run with every full rebuild and whenever
         # the scoring code changed since the periods were last scored.
         unit_tests = periods is None or scored_code_versions(con) != {code}
+        begin_scoring(con, context.partition_keys, context.run.run_id)
     context.log.info("scoring %s", "every period (full rebuild)" if periods is None else ", ".join(periods))
     args = dbt_build_args(home, periods, full_refresh=periods is None, unit_tests=unit_tests)
     yield from dbt.cli(args, context=context, target_path=dbt_target(home, "periods")).stream()

@@ -8,7 +8,7 @@ import dagster as dg
 from orchestration.defs.dbt import dbt_period_models, dbt_reference_models
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
-from orchestration.periods import periods_scored_by
+from orchestration.periods import periods_scored_by, unfinished_periods
 from orchestration.publish import publish, ranking_head, return_counts
 
 MART_KEYS = [key for assets in (dbt_reference_models, dbt_period_models) for key in assets.keys
@@ -27,16 +27,22 @@ def ranking_head_markdown(database: Path) -> str:
 
 
 @dg.asset(group_name="publish", deps=MART_KEYS, pool=WAREHOUSE_POOL, kinds={"duckdb", "parquet"},
+          output_required=False,
           description="分析人员读取的发布库与 Parquet 文件（整体原子替换） / "
                       "The published DuckDB file and Parquet files, replaced atomically.")
-def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.MaterializeResult:
+def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome):
+    unfinished = unfinished_periods(wuxing.home.warehouse)
+    if unfinished:  # a failed scoring run left these half rebuilt: keep the last publication
+        context.log.warning("未发布：期次 %s 上次重算未完成，待重算后发布 / not published: the last scoring "
+                            "of %s did not finish; the next scoring run publishes", unfinished, unfinished)
+        return
     started = time.monotonic()
     publication = publish(wuxing.home)
     context.log.info("published %s", publication.database)
     database = publication.database
     counts = return_counts(database)
     scored = periods_scored_by(wuxing.home.warehouse, context.run.run_id)
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(metadata={
         "database": dg.MetadataValue.path(str(database)),
         "parquet": dg.MetadataValue.path(str(publication.parquet_dir)),
         "rows": dg.MetadataValue.json(publication.tables),
