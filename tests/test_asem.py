@@ -56,8 +56,11 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
     """The ASEM data set written as a wuxing framework (seeds)."""
     seeds.mkdir(parents=True)
-    for name in ("evaluators", "grade_bands", "scoring_params"):
-        shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
+    shutil.copy(SEEDS_DIR / "evaluators.csv", seeds / "evaluators.csv")
+    for name in ("grade_bands", "scoring_params"):  # the newest version's settings, for version asem
+        table = pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+        newest = table[table.framework_version == table.framework_version.max()]
+        _write(newest.assign(framework_version="asem"), seeds / f"{name}.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
                          "aliases": "", "tier": "country", "parent_code": "", "peer_group": "asem"}),
            seeds / "units.csv")

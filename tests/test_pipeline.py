@@ -44,11 +44,14 @@ def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
 
 
 def test_scores_within_bounds_and_add_up(demo_run):
-    (bonus_cap,), (deduction_cap,) = demo_run.query(
-        "select value::double from read_csv('seeds/scoring_params.csv') "
-        "where param in ('bonus_cap', 'deduction_cap') order by param")
-    for total, base, bonus, deduction in demo_run.query(
-            "select total_score, indicator_score, bonus, deduction from marts.mart_unit_rankings"):
+    caps = {version: (bonus_cap, deduction_cap) for version, bonus_cap, deduction_cap in duckdb.sql(
+        "select framework_version, max(value::double) filter (where param = 'bonus_cap'), "
+        "max(value::double) filter (where param = 'deduction_cap') "
+        "from read_csv('seeds/scoring_params.csv', all_varchar=true) group by framework_version").fetchall()}
+    for version, total, base, bonus, deduction in demo_run.query(
+            "select framework_version, total_score, indicator_score, bonus, deduction "
+            "from marts.mart_unit_rankings"):
+        bonus_cap, deduction_cap = caps[version]
         assert 0 <= total <= 100 + bonus_cap
         assert 0 <= bonus <= bonus_cap and 0 <= deduction <= deduction_cap
         assert total == pytest.approx(max(0.0, base + bonus - deduction), abs=0.01)
@@ -64,10 +67,11 @@ def test_scores_within_bounds_and_add_up(demo_run):
 
 
 def test_grades_follow_the_bands(demo_run):
-    bands = duckdb.sql("select grade, min_score::double from read_csv('seeds/grade_bands.csv', all_varchar=true) "
-                       "order by 2 desc").fetchall()
-    for total, grade in demo_run.query("select total_score, grade from marts.mart_unit_rankings"):
-        assert grade == next(g for g, floor in bands if total >= floor)
+    bands = duckdb.sql("select framework_version, grade, min_score::double "
+                       "from read_csv('seeds/grade_bands.csv', all_varchar=true) order by 3 desc").fetchall()
+    for version, total, grade in demo_run.query(
+            "select framework_version, total_score, grade from marts.mart_unit_rankings"):
+        assert grade == next(g for v, g, floor in bands if v == version and total >= floor)
 
 
 def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):

@@ -38,8 +38,8 @@ COLUMNS = {
     "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
                              "method", "param_a", "param_b", "missing_policy", "tiers",
                              "tolerated_indicator_code", "sort_order"],
-    "scoring_params": ["param", "value", "description"],
-    "grade_bands": ["grade", "grade_en", "min_score", "light", "sort_order"],
+    "scoring_params": ["framework_version", "param", "value", "description"],
+    "grade_bands": ["framework_version", "grade", "grade_en", "min_score", "light", "sort_order"],
 }
 
 
@@ -98,13 +98,14 @@ def test_columns_exact_and_encoding(name: str) -> None:
 
 
 @pytest.mark.parametrize("name,key", [
-    ("units", "unit_code"), ("peer_groups", "peer_group"), ("evaluators", "evaluator_code"),
-    ("indicators", "indicator_code"), ("framework_versions", "framework_version"), ("scoring_params", "param"), ("grade_bands", "grade"),
+    ("units", ["unit_code"]), ("peer_groups", ["peer_group"]), ("evaluators", ["evaluator_code"]),
+    ("indicators", ["indicator_code"]), ("framework_versions", ["framework_version"]),
+    ("scoring_params", ["framework_version", "param"]), ("grade_bands", ["framework_version", "grade"]),
 ])
-def test_primary_keys_unique_and_filled(name: str, key: str) -> None:
+def test_primary_keys_unique_and_filled(name: str, key: list[str]) -> None:
     frame = read(name)
-    assert (frame[key] != "").all()
-    dupes = frame[key][frame[key].duplicated()].tolist()
+    assert (frame[key] != "").all().all()
+    dupes = frame[key][frame[key].duplicated()].values.tolist()
     assert not dupes, f"duplicate {key} in {name}: {dupes}"
 
 
@@ -434,17 +435,27 @@ def test_reference_lookups(ref: Reference) -> None:
     assert ref.unit_tier["360124"] == "county"
 
 
-def test_scoring_params() -> None:
-    params = read("scoring_params").set_index("param").value
+@pytest.mark.parametrize("version", versions())
+def test_scoring_params(version: str) -> None:
+    """Every version sets every parameter; the source documents give no per-year change, so
+    v2023 and v2024 use the same values."""
+    table = read("scoring_params")
+    assert set(table.framework_version) == set(versions())
+    rows = table[table.framework_version == version]
+    assert "score_ceiling" in rows.param.tolist()
+    params = rows.set_index("param").value
     params = params[params != ""].astype(float)
     assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
                                 "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
                                 "light_yellow_score_ratio": 0.6, "list_size": 3}
-    assert "score_ceiling" in read("scoring_params").param.tolist()
 
 
-def test_grade_bands_cover_zero() -> None:
-    bands = read("grade_bands").sort_values("sort_order", key=lambda s: s.astype(int))
+@pytest.mark.parametrize("version", versions())
+def test_grade_bands_cover_zero(version: str) -> None:
+    table = read("grade_bands")
+    assert set(table.framework_version) == set(versions())
+    bands = table[table.framework_version == version].sort_values(
+        "sort_order", key=lambda s: s.astype(int))
     scores = bands.min_score.astype(float).tolist()
     assert scores == sorted(scores, reverse=True), "bands must be ordered best first"
     assert scores[-1] == 0

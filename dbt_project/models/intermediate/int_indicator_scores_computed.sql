@@ -129,7 +129,8 @@ lit as (
                      else 'red' end
         end as light
     from scored_points
-    cross join params
+    left join params
+        on params.framework_version = scored_points.framework_version
 )
 
 select

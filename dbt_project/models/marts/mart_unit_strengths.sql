@@ -1,6 +1,6 @@
 -- Strengths and weaknesses (优势与短板) of each unit and period (official framework): its N best
 -- and N worst indicators by score ratio (score / full marks), and by rank among its peers.
--- N = scoring_params.list_size; ties broken by indicator code.
+-- N = scoring_params.list_size of the framework version; ties broken by indicator code.
 with indicator_scores as (
     select * from {{ ref('int_indicator_scores_computed') }}
     where is_official
@@ -8,7 +8,7 @@ with indicator_scores as (
 ),
 
 params as (
-    select list_size from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, list_size from {{ ref('stg_reference__scoring_params') }}
 ),
 
 ordered as (
@@ -26,16 +26,16 @@ ordered as (
 
 listed as (
     select ordered.*, 'strength' as side, 'score' as basis, best_by_score as position
-    from ordered cross join params where best_by_score <= params.list_size
+    from ordered inner join params using (framework_version) where best_by_score <= params.list_size
     union all
     select ordered.*, 'weakness', 'score', worst_by_score
-    from ordered cross join params where worst_by_score <= params.list_size
+    from ordered inner join params using (framework_version) where worst_by_score <= params.list_size
     union all
     select ordered.*, 'strength', 'peer_rank', best_by_rank
-    from ordered cross join params where best_by_rank <= params.list_size
+    from ordered inner join params using (framework_version) where best_by_rank <= params.list_size
     union all
     select ordered.*, 'weakness', 'peer_rank', worst_by_rank
-    from ordered cross join params where worst_by_rank <= params.list_size
+    from ordered inner join params using (framework_version) where worst_by_rank <= params.list_size
 )
 
 select
