@@ -1,6 +1,8 @@
 -- Annual roll-up per unit and year (official frameworks): as the year's framework version says
 -- (annual_rollup): mean_of_quarters = mean of the quarters' total scores scored in the year;
--- last_quarter = the total of the latest quarter scored. Ranked within peer group and year.
+-- last_quarter = the total of the latest quarter scored. Ranked within peer group and year; the
+-- unit's peer group is its group in the latest quarter scored in the year (a unit moved between
+-- groups during the year is ranked with its new group).
 with rankings as (
     select * from {{ ref('int_unit_scores_ranked') }}
     where is_official
@@ -14,7 +16,7 @@ yearly as (
     select
         rankings.unit_code,
         left(rankings.period, 4)                        as year,
-        any_value(rankings.peer_group)                  as peer_group,
+        arg_max(rankings.peer_group, rankings.period_index) as peer_group,
         arg_max(rankings.framework_version, rankings.period_index) as framework_version,
         count(*)                                        as quarters_scored,
         avg(rankings.total_score::decimal(18, 4))::double as mean_of_quarters,
