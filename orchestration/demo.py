@@ -21,6 +21,7 @@ CORRECTION_SUFFIX = "_更正"
 # Output formats: (file suffix, csv encoding), weights 50/25/25.
 FORMATS = ((".xlsx", ""), (".csv", "utf-8-sig"), (".csv", "gb18030"))
 FORMAT_WEIGHTS = (2, 1, 1)
+TOLERATED_SHARE = 0.4  # of units with circulated problems, the share that has some recognised as 容错
 PROFILES = {"good": 0.6, "average": 0.0, "lagging": -0.6}
 PROFILE_WEIGHTS = (1, 2, 1)
 TRENDS = {"improving": 0.07, "flat": 0.0, "declining": -0.07}  # change of quality per quarter
@@ -247,6 +248,15 @@ def _write_unknown_unit(out: _Writer, seed: int, ref: Reference, self_indicators
     out.manifest.bad_files[name] = "unknown_unit"
 
 
+def _tolerated(seed: int, unit_code: str, period: str, incidents: Cell) -> int:
+    """How many of a unit's circulated problems were recognised as 容错: never more than the problems
+    (a stream of its own, so the other demo values do not move)."""
+    rng = _rng(seed, "tolerated", unit_code, period)
+    if not isinstance(incidents, int) or incidents < 1 or rng.random() >= TOLERATED_SHARE:
+        return 0
+    return rng.randint(1, incidents)
+
+
 def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
     """Per quarter one return per evaluator that is the source of some indicator."""
     sources = set(ref.indicators.source)
@@ -265,14 +275,20 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
             rows: list[list[Cell]] = []
             for unit in units:
                 quality = _quality(seed, unit.unit_code, index)
+                reported: dict[str, Cell] = {}
                 for ind in inds[unit.tier, code]:
-                    if ind.kind in ("bonus", "deduction"):
+                    value: Cell
+                    if ind.kind == "tolerated":
+                        incidents = reported.get(ref.tolerated_of.get(ind.indicator_code, ""), 0)
+                        value = _tolerated(seed, unit.unit_code, period, incidents)
+                    elif ind.kind in ("bonus", "deduction"):
                         leaning = max(0.0, quality if ind.kind == "bonus" else -quality)
                         hit = rng.random() < 0.05 + 0.08 * leaning
-                        value: Cell = rng.choices((1, 2, 3), (7, 2, 1))[0] if hit else 0
+                        value = rng.choices((1, 2, 3), (7, 2, 1))[0] if hit else 0
                     else:
                         raw = _value(ind, targets[ind.indicator_code, unit.tier], quality, rng)
                         value = _as_typed(raw, ind, fmt[0] == ".csv", rng)
+                    reported[ind.indicator_code] = value
                     rows.append([len(rows) + 1, unit.unit_code, unit.unit_name, ind.indicator_code,
                                  ind.indicator_name_zh, ind.unit_of_measure, value, None])
             when = _submitted_at(period, rng, 14, 20)

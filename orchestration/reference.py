@@ -104,3 +104,10 @@ class Reference:
     def framework_indicators(self) -> pd.DataFrame:
         """framework_indicators.csv: every version's leaves (method, parameters, weight)."""
         return _read_seed(self.seeds_dir, "framework_indicators")
+
+    @cached_property
+    def tolerated_of(self) -> dict[str, str]:
+        """Tolerated-count indicator (容错) -> the deduction item whose incidents it counts, in any version."""
+        leaves = self.framework_indicators
+        linked = leaves[leaves.tolerated_indicator_code != ""]
+        return dict(zip(linked.tolerated_indicator_code, linked.indicator_code))

@@ -1,4 +1,4 @@
-"""The fill-in workbook a unit receives each quarter (template v1, with input validation)."""
+"""The fill-in workbook a unit or an evaluator receives each quarter (template v1, with input validation)."""
 
 from __future__ import annotations
 
@@ -67,48 +67,72 @@ def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataVa
     return validation
 
 
-def write_template(path: Path, unit_code: str, period: str, reference: Reference) -> Path:
-    """Write the unit's fill-in workbook for a period; ValueError for an unknown unit or bad period."""
+def _evaluated_rows(reference: Reference, evaluator_code: str) -> list[tuple[object, object]]:
+    """(assessed unit, indicator) pairs an evaluator reports on, in the order of units.csv."""
+    by_tier = {tier: list(reference.indicators_for(tier, evaluator_code).itertuples())
+               for tier in reference.units.tier.unique()}
+    return [(unit, ind) for unit in reference.units.itertuples() for ind in by_tier[unit.tier]]
+
+
+def write_template(path: Path, submitter_code: str, period: str, reference: Reference) -> Path:
+    """Write the fill-in workbook of a unit (its own indicators) or of an evaluator (one row per
+    assessed unit and indicator it reports) for a period; ValueError for an unknown code or bad period."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"模板须为 .xlsx 文件 / the template must be an .xlsx file: {path.name}")
-    tier = reference.unit_tier.get(unit_code)
-    if tier is None:
-        raise ValueError(f"未知的填报单位代码 {unit_code!r}，请核对 units.csv / unknown unit code "
-                         f"{unit_code!r}")
+    tier = reference.unit_tier.get(submitter_code)
+    is_evaluator = submitter_code in set(reference.evaluators.evaluator_code)
+    if tier is None and not is_evaluator:
+        raise ValueError(f"未知的填报单位代码 {submitter_code!r}，请核对 units.csv / evaluators.csv / "
+                         f"unknown unit code {submitter_code!r}")
     _check_period(period)
-    indicators = reference.indicators_for(tier, "self")
-    rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
-            for seq, ind in enumerate(indicators.itertuples(), start=1)]
-    write_return(path, layout.RETURN_TYPE_UNIT, unit_code, reference.unit_name[unit_code], period, rows)
+    if is_evaluator:
+        return_type = layout.RETURN_TYPE_EVALUATION
+        pairs = _evaluated_rows(reference, submitter_code)
+        rows = [[seq, unit.unit_code, unit.unit_name, ind.indicator_code, ind.indicator_name_zh,
+                 ind.unit_of_measure, None, None] for seq, (unit, ind) in enumerate(pairs, start=1)]
+        indicators = reference.indicators[reference.indicators.source == submitter_code]
+        per_row = [ind for _, ind in pairs]
+    else:
+        return_type = layout.RETURN_TYPE_UNIT
+        indicators = reference.indicators_for(tier, "self")
+        rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
+                for seq, ind in enumerate(indicators.itertuples(), start=1)]
+        per_row = list(indicators.itertuples())
+    write_return(path, return_type, submitter_code, reference.unit_name[submitter_code], period, rows)
 
     workbook = load_workbook(path)
     sheet = workbook[layout.DATA_SHEET]
-    value_col = get_column_letter(layout.UNIT_HEADER.index(layout.COL_VALUE) + 1)
-    for offset, ind in enumerate(indicators.itertuples()):
+    value_col = get_column_letter(layout.header_for(return_type).index(layout.COL_VALUE) + 1)
+    for offset, ind in enumerate(per_row):
         cell = f"{value_col}{layout.FIRST_DATA_ROW + offset}"
         sheet.add_data_validation(
             _validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
     sheet.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
-    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), unit_code, period, reference,
+    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), submitter_code, period, reference,
                         tier, indicators)
     workbook.save(path)
     return path
 
 
-def _write_instructions(sheet, unit_code: str, period: str, reference: Reference, tier: str,
+def _write_instructions(sheet, submitter_code: str, period: str, reference: Reference, tier: str | None,
                         indicators) -> None:
-    """Sheet 填报说明: the rules of the return and the definition of every indicator."""
-    short = reference.units.set_index("unit_code").short_name.get(unit_code, unit_code)
+    """Sheet 填报说明: the rules of the return and the definition of every indicator (targets
+    shown for a unit's own tier; an evaluator's return covers every tier)."""
+    short = reference.units.set_index("unit_code").short_name.get(submitter_code, submitter_code)
+    assessed = ([] if tier is not None else
+                [[layout.COL_TARGET_UNIT_CODE, "被考核单位的代码，请勿改动；每个被考核单位每个指标一行"],
+                 [layout.COL_TARGET_UNIT_NAME, "被考核单位名称，仅供参考"]])
     general = [
-        [f"{reference.unit_name[unit_code]}{layout.period_zh(period)}填报说明"],
+        [f"{reference.unit_name[submitter_code]}{layout.period_zh(period)}填报说明"],
         [],
         ["一、各列含义"],
         [layout.COL_SEQ, "行号，请勿改动"],
+        *assessed,
         [layout.COL_INDICATOR_CODE, "指标的固定代码，请勿改动、删除或重复填写"],
         [layout.COL_INDICATOR_NAME, "指标名称，仅供参考"],
         [layout.COL_UOM, "填报值的计量单位"],
-        [layout.COL_VALUE, "本单位本季度的数值，只填数字；不要填写文字、单位或公式"],
+        [layout.COL_VALUE, "本季度的数值，只填数字；不要填写文字、单位或公式"],
         [layout.COL_NOTE, "需要说明的情况（可空）"],
         [],
         ["二、填报要求"],
@@ -118,7 +142,7 @@ def _write_instructions(sheet, unit_code: str, period: str, reference: Reference
         ["4", f"“{NA_TEXT}”仅限下表“可填不适用”为“是”的指标使用，其余指标必须填写数值"],
         ["5", "“必填”为“是”的指标不得删除或留空"],
         ["6", f"第2行（{layout.META_UNIT_CODE}、{layout.META_PERIOD}）请勿改动"],
-        ["7", f"文件命名：{unit_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
+        ["7", f"文件命名：{submitter_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
               "更正后重新报送时请另存新文件，如在文件名后加“_更正”"],
         [],
         ["三、指标说明"],
@@ -129,7 +153,7 @@ def _write_instructions(sheet, unit_code: str, period: str, reference: Reference
         sheet.append(row)
     table_header_row = sheet.max_row
     for ind in indicators.itertuples():
-        target = reference.target(ind.indicator_code, tier)
+        target = reference.target(ind.indicator_code, tier) if tier is not None else None
         sheet.append([ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
                       VALUE_TYPE_ZH.get(ind.value_type, ind.value_type),
                       "是" if ind.required == "true" else "否",

@@ -183,3 +183,39 @@ def test_run_summary_shows_the_head_of_every_peer_group(demo_run, capsys):
     leaders = demo_run.query("select unit_name from marts.mart_unit_rankings "
                              "where period = '2024Q4' and rank_in_group = 1")
     assert table.startswith("2024Q4") and all(f"| 1 | {name} |" in table for (name,) in leaders)
+
+
+def test_tolerated_incidents_are_not_deducted(demo_run):
+    """容错 end to end: every published deduction equals the capped sum over the version's deduction
+    items of least(weight, (incidents − tolerated) × points), computed here from the evaluator
+    values the warehouse received and the seeds; and the tolerated counts change some deductions."""
+    import pandas as pd
+
+    def seed(name: str) -> pd.DataFrame:
+        return pd.read_csv(f"seeds/{name}.csv", dtype=str, keep_default_na=False)
+
+    catalogue = seed("indicators").set_index("indicator_code")
+    items = seed("framework_indicators")
+    items = items[items.indicator_code.map(catalogue.kind) == "deduction"]
+    params = seed("scoring_params")
+    cap = {row.framework_version: float(row.value) for row in params[params.param == "deduction_cap"].itertuples()}
+    with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
+        reported = {(unit, period, code): value for unit, period, code, value in con.execute(
+            "select v.unit_code, v.period, v.indicator_code, v.value from raw.return_values v "
+            "join raw.return_files f using (sha256) where f.status = 'accepted' and f.return_type = 'evaluation'"
+        ).fetchall()}
+
+    def deduction(unit: str, period: str, version: str, tolerance: bool) -> float:
+        points = 0.0
+        for item in items[items.framework_version == version].itertuples():
+            incidents = reported.get((unit, period, item.indicator_code), 0.0)
+            tolerated = reported.get((unit, period, item.tolerated_indicator_code), 0.0) if tolerance else 0.0
+            points += min(float(item.weight), max(0.0, incidents - tolerated) * float(item.param_a))
+        return min(cap[version], points)
+
+    rankings = demo_run.query("select unit_code, period, framework_version, deduction from marts.mart_unit_rankings")
+    tolerated_units = 0
+    for unit, period, version, published in rankings:
+        assert published == pytest.approx(deduction(unit, period, version, tolerance=True), abs=1e-9)
+        tolerated_units += published < deduction(unit, period, version, tolerance=False) - 1e-9
+    assert tolerated_units >= 10

@@ -287,7 +287,7 @@ def test_dimensions_and_measures_per_version() -> None:
 
 def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> None:
     evaluators = set(read("evaluators").evaluator_code)
-    assert set(indicators.kind) <= {"scored", "bonus", "deduction"}
+    assert set(indicators.kind) <= {"scored", "bonus", "deduction", "tolerated"}
     assert set(indicators.value_type) <= {"rate", "count", "amount", "score", "flag"}
     assert set(indicators.direction) <= {"higher", "lower"}
     assert set(framework.method) <= METHODS | {"points"}
@@ -305,9 +305,33 @@ def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> N
 
 def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame,
                                                    framework: pd.DataFrame) -> None:
+    """Every catalogue indicator is a leaf of every version, or the tolerated count of one of its
+    deduction items."""
     for version in versions():
         leaves = framework[framework.framework_version == version]
-        assert sorted(leaves.indicator_code) == sorted(indicators.indicator_code), version
+        tolerated = leaves.tolerated_indicator_code[leaves.tolerated_indicator_code != ""]
+        assert not set(tolerated) & set(leaves.indicator_code), version
+        assert sorted([*leaves.indicator_code, *tolerated]) == sorted(indicators.indicator_code), version
+
+
+def test_tolerated_counts_are_checked_against_their_deduction(indicators: pd.DataFrame,
+                                                               framework: pd.DataFrame) -> None:
+    """容错: each tolerated count belongs to a deduction item of the same evaluator, and the return
+    gate rejects a tolerated count larger than the item's incidents (part_whole)."""
+    from orchestration.returns.settings import ValidationSettings
+
+    by_code = indicators.set_index("indicator_code")
+    linked = framework[framework.tolerated_indicator_code != ""]
+    assert set(linked.framework_version) == set(versions()), "every version wires a tolerated count"
+    pairs = set(ValidationSettings.load().part_whole)
+    for row in linked.itertuples():
+        tolerated = by_code.loc[row.tolerated_indicator_code]
+        assert row.kind == "deduction" and tolerated.kind == "tolerated", row.indicator_code
+        assert tolerated.source == row.source and tolerated.value_type == row.value_type == "count"
+        assert split(tolerated.tiers) == split(row.tiers_catalogue)
+        assert (row.tolerated_indicator_code, row.indicator_code) in pairs
+    assert set(indicators.indicator_code[indicators.kind == "tolerated"]) == set(
+        linked.tolerated_indicator_code)
 
 
 def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
