@@ -75,7 +75,9 @@ def _value(ind, target: float | None, quality: float, rng: random.Random) -> flo
         return round(max(0.0, min(100.0, value)), 2 if centre < 10 else 1)
     base = target if target is not None else 10.0
     mean = base * (1 + 0.5 * q) if higher else base * max(0.1, 1 - 0.6 * q)
-    value = max(0.0, mean + rng.gauss(0, max(0.5, 0.15 * mean)))
+    value = mean + rng.gauss(0, max(0.5, 0.15 * abs(mean)))
+    if kind != "signed":  # only a signed value (e.g. a growth rate) may be negative
+        value = max(0.0, value)
     return int(round(value)) if kind == "count" else round(value, 2)
 
 

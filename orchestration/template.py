@@ -17,14 +17,15 @@ from orchestration.returns.writer import write_return
 INSTRUCTIONS_SHEET = "填报说明"
 PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 NA_TEXT = "不适用"
-VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "score": "分值(0-100)",
-                 "flag": "是/否(1/0)"}
+VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "signed": "数值(可为负)",
+                 "score": "分值(0-100)", "flag": "是/否(1/0)"}
 # value_type -> (openpyxl type, operator, formula1, formula2, rule shown to the clerk)
 _RULES = {
     "rate": ("decimal", "between", "0", "100", "请填写0至100之间的数值，按百分点填写（85%填85，不要填0.85）"),
     "score": ("decimal", "between", "0", "100", "请填写0至100之间的分值"),
     "count": ("whole", "greaterThanOrEqual", "0", None, "请填写不小于0的整数"),
     "amount": ("decimal", "greaterThanOrEqual", "0", None, "请填写不小于0的数值"),
+    "signed": ("decimal", "between", "-1E+15", "1E+15", "请填写数值，可为负数（如 -1.5）"),
     "flag": ("list", None, '"0,1"', None, "请填写1（是）或0（否）"),
 }
 
@@ -45,6 +46,7 @@ def _custom_formula(cell: str, value_type: str) -> str:
         "score": f"AND({cell}>=0,{cell}<=100)",
         "count": f"AND({cell}>=0,INT({cell})={cell})",
         "amount": f"{cell}>=0",
+        "signed": "TRUE",
         "flag": f"OR({cell}=0,{cell}=1)",
     }
     return f'IF(ISNUMBER({cell}),{checks[value_type]},{cell}="{NA_TEXT}")'
@@ -137,7 +139,7 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
         [],
         ["二、填报要求"],
         ["1", "比率类指标按百分点填写：85%填“85”，不要填“0.85”；取值范围0至100"],
-        ["2", "个数、次数类指标填不小于0的整数；金额、天数等填不小于0的数值"],
+        ["2", "个数、次数类指标填不小于0的整数；金额、天数等填不小于0的数值；增长率等可为负的数值直接写负号，如 -1.5"],
         ["3", "是/否类指标填1（是）或0（否）"],
         ["4", f"“{NA_TEXT}”仅限下表“可填不适用”为“是”的指标使用，其余指标必须填写数值"],
         ["5", "“必填”为“是”的指标不得删除或留空"],

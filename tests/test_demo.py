@@ -72,7 +72,7 @@ def value_problem(value: object, ind) -> str | None:
         return "count"
     if ind.value_type == "flag" and number not in (0, 1):
         return "flag"
-    if number < 0:
+    if number < 0 and ind.value_type != "signed":
         return "negative"
     return None
 

@@ -288,7 +288,7 @@ def test_dimensions_and_measures_per_version() -> None:
 def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> None:
     evaluators = set(read("evaluators").evaluator_code)
     assert set(indicators.kind) <= {"scored", "bonus", "deduction", "tolerated"}
-    assert set(indicators.value_type) <= {"rate", "count", "amount", "score", "flag"}
+    assert set(indicators.value_type) <= {"rate", "count", "amount", "signed", "score", "flag"}
     assert set(indicators.direction) <= {"higher", "lower"}
     assert set(framework.method) <= METHODS | {"points"}
     assert set(framework.missing_policy) <= {"zero", "exclude"}
