@@ -58,12 +58,39 @@ def test_scores_within_bounds_and_add_up(demo_run):
     assert not demo_run.query("select * from marts.fct_dimension_scores where score < 0 or score > max_score")
     assert not demo_run.query("select * from marts.fct_indicator_scores "
                               "where not is_na and (score < 0 or score > max_score)")
+    # the five types add up to the indicator part on its 100-point scale
     sums = demo_run.query("""
-        select r.indicator_score, sum(d.score) from marts.mart_unit_rankings r
+        select p.score_100, sum(d.score) from marts.fct_part_scores p
         join marts.fct_dimension_scores d using (unit_code, period)
-        group by r.unit_code, r.period, r.indicator_score""")
+        where p.part = 'indicators' group by p.unit_code, p.period, p.score_100""")
     assert len(sums) == demo_run.query("select count(*) from marts.mart_unit_rankings")[0][0]
-    assert all(base == pytest.approx(total, abs=0.01) for base, total in sums)
+    assert all(part == pytest.approx(total, abs=0.01) for part, total in sums)
+
+
+def test_composite_weighs_the_evaluation_parts(demo_run):
+    """评价部分: the score before bonus and deduction = 0.7 x indicator part + 0.2 x satisfaction
+    (E01's score) + 0.1 x leadership evaluation (E06's score), each on 0-100, as framework_nodes says."""
+    weights = dict(duckdb.sql("select node_code, weight::double from read_csv('seeds/framework_nodes.csv', "
+                              "all_varchar=true) where node_type = 'part' and framework_version = 'v2024'").fetchall())
+    assert weights == {"indicators": 70, "satisfaction": 20, "leadership": 10}
+    rows = demo_run.query("""
+        select r.indicator_score, list(p.part order by p.part), list(p.score_100 order by p.part),
+               list(p.score order by p.part)
+        from marts.mart_unit_rankings r join marts.fct_part_scores p using (unit_code, period)
+        group by r.unit_code, r.period, r.indicator_score""")
+    assert len(rows) == demo_run.query("select count(*) from marts.mart_unit_rankings")[0][0]
+    for composite, parts, scores_100, points in rows:
+        assert parts == ["indicators", "leadership", "satisfaction"]
+        expected = sum(weights[p] * s / 100 for p, s in zip(parts, scores_100))
+        assert composite == pytest.approx(expected, abs=0.001) == pytest.approx(sum(points), abs=0.001)
+    evaluated = dict(((u, p, c), v) for u, p, c, v in demo_run.query(
+        "select unit_code, period, indicator_code, raw_value from marts.fct_indicator_scores "
+        "where indicator_code in ('LO202', 'LE01')"))
+    parts_100 = demo_run.query("select unit_code, period, part, score_100 from marts.fct_part_scores "
+                               "where part in ('satisfaction', 'leadership')")
+    code = {"satisfaction": "LO202", "leadership": "LE01"}
+    assert all(score == pytest.approx(evaluated[unit, period, code[part]], abs=1e-4)
+               for unit, period, part, score in parts_100)
 
 
 def test_grades_follow_the_bands(demo_run):

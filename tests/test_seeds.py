@@ -240,7 +240,8 @@ def test_evaluators() -> None:
 
 # ---- framework --------------------------------------------------------------------------
 
-METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance"}
+METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance", "scale"}
+PARTS = {"indicators": 70, "satisfaction": 20, "leadership": 10}  # 框架设定值: the documents set no weights
 
 
 @pytest.fixture(scope="module")
@@ -272,10 +273,13 @@ def test_dimensions_and_measures_per_version() -> None:
         assert not tree.node_code.duplicated().any()
         roots = tree[tree.parent_code == ""]
         assert len(roots) == 1 and float(roots.weight.iloc[0]) == 100
+        parts = tree[tree.node_type == "part"]
+        assert dict(zip(parts.node_code, parts.weight.astype(float))) == PARTS
+        assert set(parts.parent_code) == set(roots.node_code) and roots.aggregation.iloc[0] == "sum"
         dims = tree[tree.node_type == "dimension"]
         assert dims.node_code.tolist() == DIMENSIONS
         assert dims.weight.astype(float).sum() == 100
-        assert set(dims.parent_code) == set(roots.node_code)
+        assert set(dims.parent_code) == {"indicators"}
         measures = tree[tree.node_type == "measure"]
         assert len(measures) == 15
         assert Counter(measures.parent_code) == {d: 3 for d in DIMENSIONS}
@@ -338,7 +342,10 @@ def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
     nodes = read("framework_nodes")
     for row in framework.itertuples():
         tree = nodes[nodes.framework_version == row.framework_version]
-        if row.kind == "scored":
+        if row.kind == "scored" and row.parent_code in set(tree.node_code[tree.node_type == "part"]):
+            # an evaluation part's score (满意度, 领导评价): 0-100 from an evaluator, on its absolute scale
+            assert row.source != "self" and row.value_type == "score" and row.method == "scale", row.indicator_code
+        elif row.kind == "scored":
             assert row.parent_code in set(tree.node_code[tree.node_type == "measure"])
             assert re.fullmatch(re.escape(row.parent_code) + r"\d{2}", row.indicator_code)
             assert row.method in METHODS
@@ -381,7 +388,8 @@ def _scored_by_tier_dimension(framework: pd.DataFrame, version: str) -> pd.DataF
     nodes = nodes[nodes.framework_version == version]
     dim_of = dict(zip(nodes.node_code, nodes.parent_code))
     rows = []
-    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
+    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)
+                       & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])]
     for row in leaves.itertuples():
         for tier in split(row.tiers or row.tiers_catalogue):
             rows.append({"tier": tier, "dimension": dim_of[row.parent_code],
@@ -406,6 +414,25 @@ def test_full_marks_sum_to_dimension_marks_per_tier(framework: pd.DataFrame, ver
     for tier in TIERS:
         for dim in DIMENSIONS:
             assert sums[(tier, dim)] == pytest.approx(dim_marks[dim]), (tier, dim)
+
+
+@pytest.mark.parametrize("version", versions())
+def test_every_tier_is_scored_in_every_evaluation_part(framework: pd.DataFrame, version: str) -> None:
+    """Satisfaction comes from the third-party evaluator (E01), leadership evaluation from E06;
+    every tier has a leaf in every part, so no part is empty for a unit."""
+    nodes = read("framework_nodes")
+    tree = nodes[nodes.framework_version == version]
+    part_of = dict(zip(tree.node_code, tree.parent_code))
+    def part(code: str) -> str:
+        while code not in PARTS:
+            code = part_of[code]
+        return code
+    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
+    covered = {(part(row.parent_code), tier) for row in leaves.itertuples()
+               for tier in split(row.tiers or row.tiers_catalogue)}
+    assert covered == {(p, tier) for p in PARTS for tier in TIERS}
+    sources = {part(row.parent_code): row.source for row in leaves.itertuples() if row.parent_code in PARTS}
+    assert sources == {"satisfaction": "E01", "leadership": "E06"}
 
 
 def test_targets(indicators: pd.DataFrame) -> None:
