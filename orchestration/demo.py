@@ -135,6 +135,8 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
                        for tier in ref.units.tier.unique()}
     targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
                for tier, inds in self_indicators.items() for ind in inds}
+    in_return = {(tier, period): list(ref.indicators_for(tier, "self", period).itertuples())
+                 for tier in self_indicators for period in PERIODS}  # annual-only ones in Q4 only
 
     # Special cases, on distinct units: 2-3 corrected resubmissions and 4 bad returns.
     picker = _rng(seed, "special")
@@ -155,8 +157,9 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
             rng = _rng(seed, "return", code, period)
             fmt = rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
             quality = _quality(seed, code, index)
+            inds = in_return[tier, period]
             values: list[float | int | str] = []
-            for ind in self_indicators[tier]:
+            for ind in inds:
                 if ind.allow_na == "true" and rng.random() < 0.03:
                     values.append("不适用")
                 else:
@@ -164,13 +167,13 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
             rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
                      value if isinstance(value, str) else _as_typed(value, ind, fmt[0] == ".csv", rng),
                      None]
-                    for seq, (ind, value) in enumerate(zip(self_indicators[tier], values), start=1)]
+                    for seq, (ind, value) in enumerate(zip(inds, values), start=1)]
             when = _submitted_at(period, rng, 2, 12)
             signature = _signature(rng, when)
             name = f"{code}_{period}_{unit.short_name}"
             rule = bad_units.get(code) if period == BAD_PERIOD else None
             if rule:
-                rows = _spoil(rows, rule, self_indicators[tier], rng)
+                rows = _spoil(rows, rule, inds, rng)
                 manifest.bad_files[out.write(name, fmt, layout.RETURN_TYPE_UNIT, code,
                                              unit.unit_name, period, rows, signature, when)] = rule
                 continue
@@ -178,13 +181,13 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
                       signature, when)
             manifest.expected_unit_returns.add((code, period))
             if period == RESUBMISSION_PERIOD and code in resubmit:
-                fixed = _correct(rows, self_indicators[tier], rng)
+                fixed = _correct(rows, inds, rng)
                 later = when + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 5))
                 manifest.resubmissions.append(out.write(
                     name + CORRECTION_SUFFIX, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name,
                     period, fixed, _signature(rng, later), later))
 
-    _write_unknown_unit(out, seed, ref, self_indicators)
+    _write_unknown_unit(out, seed, ref, {tier: in_return[tier, BAD_PERIOD] for tier in self_indicators})
     _write_evaluations(out, seed, ref)
     return manifest
 
@@ -265,10 +268,10 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
     evaluators = [e for e in ref.evaluators.itertuples() if e.evaluator_code in sources]
     units = list(ref.units.itertuples())
     tiers = sorted(set(ref.units.tier))
-    inds = {(tier, e.evaluator_code): list(ref.indicators_for(tier, e.evaluator_code).itertuples())
-            for tier in tiers for e in evaluators}
+    inds = {(tier, e.evaluator_code, period): list(ref.indicators_for(tier, e.evaluator_code, period).itertuples())
+            for tier in tiers for e in evaluators for period in PERIODS}
     targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
-               for (tier, _), rows in inds.items() for ind in rows}
+               for (tier, _, _), rows in inds.items() for ind in rows}
     for index, period in enumerate(PERIODS):
         for evaluator in evaluators:
             code = evaluator.evaluator_code
@@ -278,7 +281,7 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
             for unit in units:
                 quality = _quality(seed, unit.unit_code, index)
                 reported: dict[str, Cell] = {}
-                for ind in inds[unit.tier, code]:
+                for ind in inds[unit.tier, code, period]:
                     value: Cell
                     if ind.kind == "tolerated":
                         incidents = reported.get(ref.tolerated_of.get(ind.indicator_code, ""), 0)

@@ -69,9 +69,9 @@ def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataVa
     return validation
 
 
-def _evaluated_rows(reference: Reference, evaluator_code: str) -> list[tuple[object, object]]:
-    """(assessed unit, indicator) pairs an evaluator reports on, in the order of units.csv."""
-    by_tier = {tier: list(reference.indicators_for(tier, evaluator_code).itertuples())
+def _evaluated_rows(reference: Reference, evaluator_code: str, period: str) -> list[tuple[object, object]]:
+    """(assessed unit, indicator) pairs an evaluator reports on in a period, in the order of units.csv."""
+    by_tier = {tier: list(reference.indicators_for(tier, evaluator_code, period).itertuples())
                for tier in reference.units.tier.unique()}
     return [(unit, ind) for unit in reference.units.itertuples() for ind in by_tier[unit.tier]]
 
@@ -90,14 +90,15 @@ def write_template(path: Path, submitter_code: str, period: str, reference: Refe
     _check_period(period)
     if is_evaluator:
         return_type = layout.RETURN_TYPE_EVALUATION
-        pairs = _evaluated_rows(reference, submitter_code)
+        pairs = _evaluated_rows(reference, submitter_code, period)
         rows = [[seq, unit.unit_code, unit.unit_name, ind.indicator_code, ind.indicator_name_zh,
                  ind.unit_of_measure, None, None] for seq, (unit, ind) in enumerate(pairs, start=1)]
-        indicators = reference.indicators[reference.indicators.source == submitter_code]
+        reported = {ind.indicator_code for _, ind in pairs}
+        indicators = reference.indicators[reference.indicators.indicator_code.isin(reported)]
         per_row = [ind for _, ind in pairs]
     else:
         return_type = layout.RETURN_TYPE_UNIT
-        indicators = reference.indicators_for(tier, "self")
+        indicators = reference.indicators_for(tier, "self", period)
         rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
                 for seq, ind in enumerate(indicators.itertuples(), start=1)]
         per_row = list(indicators.itertuples())
@@ -146,6 +147,8 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
         ["6", f"第2行（{layout.META_UNIT_CODE}、{layout.META_PERIOD}）请勿改动"],
         ["7", f"文件命名：{submitter_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
               "更正后重新报送时请另存新文件，如在文件名后加“_更正”"],
+        *([["8", "年度指标（" + "、".join(sorted(annual)) + "）只在第四季度报表中填报，计入年度得分"]]
+          if (annual := reference.annual_only(period)) else []),
         [],
         ["三、指标说明"],
         [layout.COL_INDICATOR_CODE, layout.COL_INDICATOR_NAME, layout.COL_UOM, "填报类型", "必填",

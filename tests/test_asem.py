@@ -87,6 +87,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
            seeds / "indicator_targets.csv")
     _write(pd.DataFrame([{"framework_version": "asem", "first_period": "2018Q1", "last_period": "",
                           "rescore_from_period": "", "annual_rollup": "mean_of_quarters",
+                          "annual_indicator_weight": "",
                           "name_zh": "ASEM", "name_en": "ASEM sustainable connectivity",
                           "description_zh": "COINr 示例数据"}]), seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
@@ -102,7 +103,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "parent_code": leaves.Parent,
         "weight": 100, "method": "minmax", "param_a": 0, "param_b": 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
-        "sort_order": range(1, len(leaves) + 1)}), seeds / "framework_indicators.csv")
+        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly"}), seeds / "framework_indicators.csv")
 
 
 def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:

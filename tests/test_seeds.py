@@ -31,13 +31,13 @@ COLUMNS = {
     "indicator_targets": ["framework_version", "indicator_code", "tier", "peer_group", "target",
                           "note"],
     "framework_versions": ["framework_version", "first_period", "last_period",
-                           "rescore_from_period", "annual_rollup", "name_zh", "name_en",
-                           "description_zh"],
+                           "rescore_from_period", "annual_rollup", "annual_indicator_weight",
+                           "name_zh", "name_en", "description_zh"],
     "framework_nodes": ["framework_version", "node_code", "parent_code", "node_type",
                         "node_name_zh", "node_name_en", "weight", "aggregation", "sort_order"],
     "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
                              "method", "param_a", "param_b", "missing_policy", "tiers",
-                             "tolerated_indicator_code", "sort_order"],
+                             "tolerated_indicator_code", "sort_order", "frequency"],
     "scoring_params": ["framework_version", "param", "value", "description"],
     "grade_bands": ["framework_version", "grade", "grade_en", "min_score", "light", "sort_order"],
 }
@@ -258,9 +258,14 @@ def versions() -> list[str]:
 def test_framework_versions_cover_the_periods_in_order() -> None:
     table = read("framework_versions")
     assert table.first_period.is_monotonic_increasing
+    leaves = read("framework_indicators")
+    assert set(leaves.frequency) <= {"quarterly", "annual", ""}
     for row in table.itertuples():
         assert re.fullmatch(r"20\d\dQ[1-4]", row.first_period)
         assert row.annual_rollup in {"mean_of_quarters", "last_quarter"}
+        weight = float(row.annual_indicator_weight or 0)
+        has_annual = (leaves[leaves.framework_version == row.framework_version].frequency == "annual").any()
+        assert 0 <= weight < 100 and (weight > 0) == has_annual, "annual-only indicators need a weight, and back"
     lasts = table.last_period.tolist()
     assert all(lasts[:-1]) and lasts[-1] == "", "only the newest version is open-ended"
 
@@ -389,7 +394,8 @@ def _scored_by_tier_dimension(framework: pd.DataFrame, version: str) -> pd.DataF
     dim_of = dict(zip(nodes.node_code, nodes.parent_code))
     rows = []
     leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)
-                       & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])]
+                       & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])
+                       & (framework.frequency != "annual")]  # the quarterly tree
     for row in leaves.itertuples():
         for tier in split(row.tiers or row.tiers_catalogue):
             rows.append({"tier": tier, "dimension": dim_of[row.parent_code],

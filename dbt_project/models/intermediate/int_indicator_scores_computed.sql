@@ -154,6 +154,7 @@ select
     scoring_method,
     direction,
     missing_policy,
+    frequency,
     full_marks,
     target,
     raw_value,

@@ -53,7 +53,8 @@ select
     cast(framework_indicators.parent_code as varchar)       as parent_code,
     cast(leaf.part_code as varchar)                 as part_code,
     cast(parts.node_name_zh as varchar)             as part_name_zh,
-    cast(parts.node_name_en as varchar)             as part_name_en
+    cast(parts.node_name_en as varchar)             as part_name_en,
+    cast(framework_indicators.frequency as varchar) as frequency
 from indicators
 left join framework_indicators
     on framework_indicators.indicator_code = indicators.indicator_code
