@@ -157,7 +157,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_template(args: argparse.Namespace) -> int:
-    """Write a unit's fill-in workbook for a period."""
+    """Write a unit's or an evaluator's fill-in workbook for a period."""
     from orchestration.reference import Reference
     from orchestration.template import write_template
 
@@ -257,8 +257,8 @@ def parser() -> argparse.ArgumentParser:
     score.add_argument("start", help="quarter (2024Q3) or year (2024, the annual roll-up)")
     score.add_argument("end", nargs="?", help="last period of a range (default: start alone)")
     add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
-    template = add("template", cmd_template, "write a unit's fill-in workbook")
-    template.add_argument("--unit", required=True, help="unit code, e.g. 360124")
+    template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
+    template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
     template.add_argument("--out", help="output .xlsx path")
     add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(

@@ -21,6 +21,7 @@ CORRECTION_SUFFIX = "_更正"
 # Output formats: (file suffix, csv encoding), weights 50/25/25.
 FORMATS = ((".xlsx", ""), (".csv", "utf-8-sig"), (".csv", "gb18030"))
 FORMAT_WEIGHTS = (2, 1, 1)
+TOLERATED_SHARE = 0.4  # of units with circulated problems, the share that has some recognised as 容错
 PROFILES = {"good": 0.6, "average": 0.0, "lagging": -0.6}
 PROFILE_WEIGHTS = (1, 2, 1)
 TRENDS = {"improving": 0.07, "flat": 0.0, "declining": -0.07}  # change of quality per quarter
@@ -74,7 +75,9 @@ def _value(ind, target: float | None, quality: float, rng: random.Random) -> flo
         return round(max(0.0, min(100.0, value)), 2 if centre < 10 else 1)
     base = target if target is not None else 10.0
     mean = base * (1 + 0.5 * q) if higher else base * max(0.1, 1 - 0.6 * q)
-    value = max(0.0, mean + rng.gauss(0, max(0.5, 0.15 * mean)))
+    value = mean + rng.gauss(0, max(0.5, 0.15 * abs(mean)))
+    if kind != "signed":  # only a signed value (e.g. a growth rate) may be negative
+        value = max(0.0, value)
     return int(round(value)) if kind == "count" else round(value, 2)
 
 
@@ -132,6 +135,8 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
                        for tier in ref.units.tier.unique()}
     targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
                for tier, inds in self_indicators.items() for ind in inds}
+    in_return = {(tier, period): list(ref.indicators_for(tier, "self", period).itertuples())
+                 for tier in self_indicators for period in PERIODS}  # annual-only ones in Q4 only
 
     # Special cases, on distinct units: 2-3 corrected resubmissions and 4 bad returns.
     picker = _rng(seed, "special")
@@ -152,8 +157,9 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
             rng = _rng(seed, "return", code, period)
             fmt = rng.choices(FORMATS, FORMAT_WEIGHTS)[0]
             quality = _quality(seed, code, index)
+            inds = in_return[tier, period]
             values: list[float | int | str] = []
-            for ind in self_indicators[tier]:
+            for ind in inds:
                 if ind.allow_na == "true" and rng.random() < 0.03:
                     values.append("不适用")
                 else:
@@ -161,13 +167,13 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
             rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
                      value if isinstance(value, str) else _as_typed(value, ind, fmt[0] == ".csv", rng),
                      None]
-                    for seq, (ind, value) in enumerate(zip(self_indicators[tier], values), start=1)]
+                    for seq, (ind, value) in enumerate(zip(inds, values), start=1)]
             when = _submitted_at(period, rng, 2, 12)
             signature = _signature(rng, when)
             name = f"{code}_{period}_{unit.short_name}"
             rule = bad_units.get(code) if period == BAD_PERIOD else None
             if rule:
-                rows = _spoil(rows, rule, self_indicators[tier], rng)
+                rows = _spoil(rows, rule, inds, rng)
                 manifest.bad_files[out.write(name, fmt, layout.RETURN_TYPE_UNIT, code,
                                              unit.unit_name, period, rows, signature, when)] = rule
                 continue
@@ -175,13 +181,13 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
                       signature, when)
             manifest.expected_unit_returns.add((code, period))
             if period == RESUBMISSION_PERIOD and code in resubmit:
-                fixed = _correct(rows, self_indicators[tier], rng)
+                fixed = _correct(rows, inds, rng)
                 later = when + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 5))
                 manifest.resubmissions.append(out.write(
                     name + CORRECTION_SUFFIX, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name,
                     period, fixed, _signature(rng, later), later))
 
-    _write_unknown_unit(out, seed, ref, self_indicators)
+    _write_unknown_unit(out, seed, ref, {tier: in_return[tier, BAD_PERIOD] for tier in self_indicators})
     _write_evaluations(out, seed, ref)
     return manifest
 
@@ -247,16 +253,25 @@ def _write_unknown_unit(out: _Writer, seed: int, ref: Reference, self_indicators
     out.manifest.bad_files[name] = "unknown_unit"
 
 
+def _tolerated(seed: int, unit_code: str, period: str, incidents: Cell) -> int:
+    """How many of a unit's circulated problems were recognised as 容错: never more than the problems
+    (a stream of its own, so the other demo values do not move)."""
+    rng = _rng(seed, "tolerated", unit_code, period)
+    if not isinstance(incidents, int) or incidents < 1 or rng.random() >= TOLERATED_SHARE:
+        return 0
+    return rng.randint(1, incidents)
+
+
 def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
     """Per quarter one return per evaluator that is the source of some indicator."""
     sources = set(ref.indicators.source)
     evaluators = [e for e in ref.evaluators.itertuples() if e.evaluator_code in sources]
     units = list(ref.units.itertuples())
     tiers = sorted(set(ref.units.tier))
-    inds = {(tier, e.evaluator_code): list(ref.indicators_for(tier, e.evaluator_code).itertuples())
-            for tier in tiers for e in evaluators}
+    inds = {(tier, e.evaluator_code, period): list(ref.indicators_for(tier, e.evaluator_code, period).itertuples())
+            for tier in tiers for e in evaluators for period in PERIODS}
     targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
-               for (tier, _), rows in inds.items() for ind in rows}
+               for (tier, _, _), rows in inds.items() for ind in rows}
     for index, period in enumerate(PERIODS):
         for evaluator in evaluators:
             code = evaluator.evaluator_code
@@ -265,14 +280,20 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
             rows: list[list[Cell]] = []
             for unit in units:
                 quality = _quality(seed, unit.unit_code, index)
-                for ind in inds[unit.tier, code]:
-                    if ind.kind in ("bonus", "deduction"):
+                reported: dict[str, Cell] = {}
+                for ind in inds[unit.tier, code, period]:
+                    value: Cell
+                    if ind.kind == "tolerated":
+                        incidents = reported.get(ref.tolerated_of.get(ind.indicator_code, ""), 0)
+                        value = _tolerated(seed, unit.unit_code, period, incidents)
+                    elif ind.kind in ("bonus", "deduction"):
                         leaning = max(0.0, quality if ind.kind == "bonus" else -quality)
                         hit = rng.random() < 0.05 + 0.08 * leaning
-                        value: Cell = rng.choices((1, 2, 3), (7, 2, 1))[0] if hit else 0
+                        value = rng.choices((1, 2, 3), (7, 2, 1))[0] if hit else 0
                     else:
                         raw = _value(ind, targets[ind.indicator_code, unit.tier], quality, rng)
                         value = _as_typed(raw, ind, fmt[0] == ".csv", rng)
+                    reported[ind.indicator_code] = value
                     rows.append([len(rows) + 1, unit.unit_code, unit.unit_name, ind.indicator_code,
                                  ind.indicator_name_zh, ind.unit_of_measure, value, None])
             when = _submitted_at(period, rng, 14, 20)

@@ -66,10 +66,26 @@ class Reference:
             lookup[row.evaluator_name] = row.evaluator_code
         return lookup
 
-    def indicators_for(self, tier: str, source: str = "self") -> pd.DataFrame:
-        """Indicators that apply to a tier and are reported by `source` (self or an evaluator)."""
+    def indicators_for(self, tier: str, source: str = "self", period: str | None = None) -> pd.DataFrame:
+        """Indicators that apply to a tier and are reported by `source` (self or an evaluator); with a
+        period, without the annual-only indicators of its framework unless it is a fourth quarter."""
         applies = self.indicators.tiers.map(lambda cell: tier in _split(cell))
-        return self.indicators[applies & (self.indicators.source == source)]
+        chosen = self.indicators[applies & (self.indicators.source == source)]
+        if period is None or period.endswith("Q4"):
+            return chosen
+        return chosen[~chosen.indicator_code.isin(self.annual_only(period))]
+
+    def annual_only(self, period: str) -> set[str]:
+        """Codes the framework version of a period scores once a year (frequency `annual`): they are
+        reported in the year's Q4 return only."""
+        versions = self.framework_versions
+        official = versions[(versions.first_period <= period)
+                            & ((versions.last_period == "") | (versions.last_period >= period))]
+        leaves = self.framework_indicators
+        if "frequency" not in leaves:
+            return set()
+        annual = leaves[leaves.framework_version.isin(official.framework_version) & (leaves.frequency == "annual")]
+        return set(annual.indicator_code)
 
     def target(self, indicator_code: str, tier: str, peer_group: str = "",
                framework_version: str = "") -> float | None:
@@ -104,3 +120,10 @@ class Reference:
     def framework_indicators(self) -> pd.DataFrame:
         """framework_indicators.csv: every version's leaves (method, parameters, weight)."""
         return _read_seed(self.seeds_dir, "framework_indicators")
+
+    @cached_property
+    def tolerated_of(self) -> dict[str, str]:
+        """Tolerated-count indicator (容错) -> the deduction item whose incidents it counts, in any version."""
+        leaves = self.framework_indicators
+        linked = leaves[leaves.tolerated_indicator_code != ""]
+        return dict(zip(linked.tolerated_indicator_code, linked.indicator_code))

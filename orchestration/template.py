@@ -1,4 +1,4 @@
-"""The fill-in workbook a unit receives each quarter (template v1, with input validation)."""
+"""The fill-in workbook a unit or an evaluator receives each quarter (template v1, with input validation)."""
 
 from __future__ import annotations
 
@@ -17,14 +17,15 @@ from orchestration.returns.writer import write_return
 INSTRUCTIONS_SHEET = "填报说明"
 PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 NA_TEXT = "不适用"
-VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "score": "分值(0-100)",
-                 "flag": "是/否(1/0)"}
+VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "signed": "数值(可为负)",
+                 "score": "分值(0-100)", "flag": "是/否(1/0)"}
 # value_type -> (openpyxl type, operator, formula1, formula2, rule shown to the clerk)
 _RULES = {
     "rate": ("decimal", "between", "0", "100", "请填写0至100之间的数值，按百分点填写（85%填85，不要填0.85）"),
     "score": ("decimal", "between", "0", "100", "请填写0至100之间的分值"),
     "count": ("whole", "greaterThanOrEqual", "0", None, "请填写不小于0的整数"),
     "amount": ("decimal", "greaterThanOrEqual", "0", None, "请填写不小于0的数值"),
+    "signed": ("decimal", "between", "-1E+15", "1E+15", "请填写数值，可为负数（如 -1.5）"),
     "flag": ("list", None, '"0,1"', None, "请填写1（是）或0（否）"),
 }
 
@@ -45,6 +46,7 @@ def _custom_formula(cell: str, value_type: str) -> str:
         "score": f"AND({cell}>=0,{cell}<=100)",
         "count": f"AND({cell}>=0,INT({cell})={cell})",
         "amount": f"{cell}>=0",
+        "signed": "TRUE",
         "flag": f"OR({cell}=0,{cell}=1)",
     }
     return f'IF(ISNUMBER({cell}),{checks[value_type]},{cell}="{NA_TEXT}")'
@@ -67,59 +69,86 @@ def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataVa
     return validation
 
 
-def write_template(path: Path, unit_code: str, period: str, reference: Reference) -> Path:
-    """Write the unit's fill-in workbook for a period; ValueError for an unknown unit or bad period."""
+def _evaluated_rows(reference: Reference, evaluator_code: str, period: str) -> list[tuple[object, object]]:
+    """(assessed unit, indicator) pairs an evaluator reports on in a period, in the order of units.csv."""
+    by_tier = {tier: list(reference.indicators_for(tier, evaluator_code, period).itertuples())
+               for tier in reference.units.tier.unique()}
+    return [(unit, ind) for unit in reference.units.itertuples() for ind in by_tier[unit.tier]]
+
+
+def write_template(path: Path, submitter_code: str, period: str, reference: Reference) -> Path:
+    """Write the fill-in workbook of a unit (its own indicators) or of an evaluator (one row per
+    assessed unit and indicator it reports) for a period; ValueError for an unknown code or bad period."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
         raise ValueError(f"模板须为 .xlsx 文件 / the template must be an .xlsx file: {path.name}")
-    tier = reference.unit_tier.get(unit_code)
-    if tier is None:
-        raise ValueError(f"未知的填报单位代码 {unit_code!r}，请核对 units.csv / unknown unit code "
-                         f"{unit_code!r}")
+    tier = reference.unit_tier.get(submitter_code)
+    is_evaluator = submitter_code in set(reference.evaluators.evaluator_code)
+    if tier is None and not is_evaluator:
+        raise ValueError(f"未知的填报单位代码 {submitter_code!r}，请核对 units.csv / evaluators.csv / "
+                         f"unknown unit code {submitter_code!r}")
     _check_period(period)
-    indicators = reference.indicators_for(tier, "self")
-    rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
-            for seq, ind in enumerate(indicators.itertuples(), start=1)]
-    write_return(path, layout.RETURN_TYPE_UNIT, unit_code, reference.unit_name[unit_code], period, rows)
+    if is_evaluator:
+        return_type = layout.RETURN_TYPE_EVALUATION
+        pairs = _evaluated_rows(reference, submitter_code, period)
+        rows = [[seq, unit.unit_code, unit.unit_name, ind.indicator_code, ind.indicator_name_zh,
+                 ind.unit_of_measure, None, None] for seq, (unit, ind) in enumerate(pairs, start=1)]
+        reported = {ind.indicator_code for _, ind in pairs}
+        indicators = reference.indicators[reference.indicators.indicator_code.isin(reported)]
+        per_row = [ind for _, ind in pairs]
+    else:
+        return_type = layout.RETURN_TYPE_UNIT
+        indicators = reference.indicators_for(tier, "self", period)
+        rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
+                for seq, ind in enumerate(indicators.itertuples(), start=1)]
+        per_row = list(indicators.itertuples())
+    write_return(path, return_type, submitter_code, reference.unit_name[submitter_code], period, rows)
 
     workbook = load_workbook(path)
     sheet = workbook[layout.DATA_SHEET]
-    value_col = get_column_letter(layout.UNIT_HEADER.index(layout.COL_VALUE) + 1)
-    for offset, ind in enumerate(indicators.itertuples()):
+    value_col = get_column_letter(layout.header_for(return_type).index(layout.COL_VALUE) + 1)
+    for offset, ind in enumerate(per_row):
         cell = f"{value_col}{layout.FIRST_DATA_ROW + offset}"
         sheet.add_data_validation(
             _validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
     sheet.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
-    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), unit_code, period, reference,
+    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), submitter_code, period, reference,
                         tier, indicators)
     workbook.save(path)
     return path
 
 
-def _write_instructions(sheet, unit_code: str, period: str, reference: Reference, tier: str,
+def _write_instructions(sheet, submitter_code: str, period: str, reference: Reference, tier: str | None,
                         indicators) -> None:
-    """Sheet 填报说明: the rules of the return and the definition of every indicator."""
-    short = reference.units.set_index("unit_code").short_name.get(unit_code, unit_code)
+    """Sheet 填报说明: the rules of the return and the definition of every indicator (targets
+    shown for a unit's own tier; an evaluator's return covers every tier)."""
+    short = reference.units.set_index("unit_code").short_name.get(submitter_code, submitter_code)
+    assessed = ([] if tier is not None else
+                [[layout.COL_TARGET_UNIT_CODE, "被考核单位的代码，请勿改动；每个被考核单位每个指标一行"],
+                 [layout.COL_TARGET_UNIT_NAME, "被考核单位名称，仅供参考"]])
     general = [
-        [f"{reference.unit_name[unit_code]}{layout.period_zh(period)}填报说明"],
+        [f"{reference.unit_name[submitter_code]}{layout.period_zh(period)}填报说明"],
         [],
         ["一、各列含义"],
         [layout.COL_SEQ, "行号，请勿改动"],
+        *assessed,
         [layout.COL_INDICATOR_CODE, "指标的固定代码，请勿改动、删除或重复填写"],
         [layout.COL_INDICATOR_NAME, "指标名称，仅供参考"],
         [layout.COL_UOM, "填报值的计量单位"],
-        [layout.COL_VALUE, "本单位本季度的数值，只填数字；不要填写文字、单位或公式"],
+        [layout.COL_VALUE, "本季度的数值，只填数字；不要填写文字、单位或公式"],
         [layout.COL_NOTE, "需要说明的情况（可空）"],
         [],
         ["二、填报要求"],
         ["1", "比率类指标按百分点填写：85%填“85”，不要填“0.85”；取值范围0至100"],
-        ["2", "个数、次数类指标填不小于0的整数；金额、天数等填不小于0的数值"],
+        ["2", "个数、次数类指标填不小于0的整数；金额、天数等填不小于0的数值；增长率等可为负的数值直接写负号，如 -1.5"],
         ["3", "是/否类指标填1（是）或0（否）"],
         ["4", f"“{NA_TEXT}”仅限下表“可填不适用”为“是”的指标使用，其余指标必须填写数值"],
         ["5", "“必填”为“是”的指标不得删除或留空"],
         ["6", f"第2行（{layout.META_UNIT_CODE}、{layout.META_PERIOD}）请勿改动"],
-        ["7", f"文件命名：{unit_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
+        ["7", f"文件命名：{submitter_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
               "更正后重新报送时请另存新文件，如在文件名后加“_更正”"],
+        *([["8", "年度指标（" + "、".join(sorted(annual)) + "）只在第四季度报表中填报，计入年度得分"]]
+          if (annual := reference.annual_only(period)) else []),
         [],
         ["三、指标说明"],
         [layout.COL_INDICATOR_CODE, layout.COL_INDICATOR_NAME, layout.COL_UOM, "填报类型", "必填",
@@ -129,7 +158,7 @@ def _write_instructions(sheet, unit_code: str, period: str, reference: Reference
         sheet.append(row)
     table_header_row = sheet.max_row
     for ind in indicators.itertuples():
-        target = reference.target(ind.indicator_code, tier)
+        target = reference.target(ind.indicator_code, tier) if tier is not None else None
         sheet.append([ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
                       VALUE_TYPE_ZH.get(ind.value_type, ind.value_type),
                       "是" if ind.required == "true" else "否",

@@ -57,7 +57,7 @@ def write_csv_return(path: Path, code: str, name: str, period: str, rows: list[l
     return write_return(path, layout.RETURN_TYPE_UNIT, code, name, period, rows)
 
 
-GOOD_VALUE = {"rate": 85.5, "count": 3, "amount": 12.5, "score": 80, "flag": 1}
+GOOD_VALUE = {"rate": 85.5, "count": 3, "amount": 12.5, "signed": -1.5, "score": 80, "flag": 1}
 
 
 def good_rows(reference: Reference, unit_code: str) -> list[list[object]]:

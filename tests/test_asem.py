@@ -12,11 +12,11 @@ in the project's own framework format (seeds) as:
   - framework_indicators.csv: every indicator `minmax` to [0, 100], weight 100, missing values
     `exclude` (weights re-normalised over the indicators present).
 Indicator codes are upper-cased (codes in returns are case-insensitive and stored upper-case).
-The returns are inserted straight into the raw tables (one accepted unit return per country,
-period 2018Q4): the project's return validation only knows non-negative value types (rates,
-counts, amounts), and ASEM has negative values (GDP growth), so the intake path cannot carry it;
-everything from the raw tables on (staging, intermediate, marts, data tests, unit tests) is the
-project's dbt project unchanged, run with `dbt build` on a copy whose seeds folder is the ASEM one.
+Indicators with negative values (e.g. GDP growth) are of value type `signed`, the others `amount`.
+The data arrive as production returns do: one CSV return per country for 2018Q4 (missing values
+have no row) dropped into a home's landing/, archived, parsed and validated by the GX suites
+(orchestration.returns.intake, against the ASEM reference), then scored by the project's dbt
+project unchanged (`dbt build` on a copy whose seeds folder is the ASEM one).
 """
 
 from __future__ import annotations
@@ -25,18 +25,24 @@ import json
 import os
 import shutil
 import subprocess
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
+from orchestration.home import Home
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.warehouse import ensure_raw_tables
+from orchestration.reference import Reference
+from orchestration.returns import layout
+from orchestration.returns.archive import archive_landing
+from orchestration.returns.intake import intake
+from orchestration.returns.writer import write_return
 
 ASEM_DIR = Path(os.environ.get("WUXING_ASEM_DIR", "/work/shared/reference-data/asem"))
 PERIOD = "2018Q4"
+LANDED = datetime(2019, 1, 10, 9, tzinfo=timezone.utc)  # 2018Q4 was open (deadline 2019-01-15)
 
 pytestmark = pytest.mark.skipif(not (ASEM_DIR / "ASEM_iData.csv").exists(),
                                 reason="ASEM example data not available")
@@ -56,8 +62,11 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
     """The ASEM data set written as a wuxing framework (seeds)."""
     seeds.mkdir(parents=True)
-    for name in ("evaluators", "grade_bands", "scoring_params"):
-        shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
+    shutil.copy(SEEDS_DIR / "evaluators.csv", seeds / "evaluators.csv")
+    for name in ("grade_bands", "scoring_params"):  # the newest version's settings, for version asem
+        table = pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
+        newest = table[table.framework_version == table.framework_version.max()]
+        _write(newest.assign(framework_version="asem"), seeds / f"{name}.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
                          "aliases": "", "tier": "country", "parent_code": "", "peer_group": "asem"}),
            seeds / "units.csv")
@@ -65,9 +74,11 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
                           "sort_order": 1, "description": "all ASEM countries"}]),
            seeds / "peer_groups.csv")
     leaves = meta[meta.Type == "Indicator"]
+    signed = (data[leaves.iCode] < 0).any()
     _write(pd.DataFrame({
         "indicator_code": leaves.iCode.str.upper(), "kind": "scored", "indicator_name_zh": leaves.iName,
-        "indicator_name_en": leaves.iName, "unit_of_measure": leaves.Unit, "value_type": "amount",
+        "indicator_name_en": leaves.iName, "unit_of_measure": leaves.Unit.fillna(""),
+        "value_type": leaves.iCode.map(signed).map({True: "signed", False: "amount"}),
         "direction": leaves.Direction.map({1.0: "higher", -1.0: "lower"}), "tiers": "country",
         "source": "self", "required": "false", "allow_na": "false", "source_doc": "COINr ASEM",
         "description_zh": leaves.iName}), seeds / "indicators.csv")
@@ -76,6 +87,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
            seeds / "indicator_targets.csv")
     _write(pd.DataFrame([{"framework_version": "asem", "first_period": "2018Q1", "last_period": "",
                           "rescore_from_period": "", "annual_rollup": "mean_of_quarters",
+                          "annual_indicator_weight": "",
                           "name_zh": "ASEM", "name_en": "ASEM sustainable connectivity",
                           "description_zh": "COINr 示例数据"}]), seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
@@ -91,30 +103,19 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "parent_code": leaves.Parent,
         "weight": 100, "method": "minmax", "param_a": 0, "param_b": 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
-        "sort_order": range(1, len(leaves) + 1)}), seeds / "framework_indicators.csv")
+        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly"}), seeds / "framework_indicators.csv")
 
 
-def _returns(warehouse: Path, data: pd.DataFrame, meta: pd.DataFrame) -> int:
-    """One accepted unit return per country in the raw tables; missing values have no row."""
-    codes = meta.iCode[meta.Type == "Indicator"].tolist()
-    long = data.melt(id_vars=["uCode"], value_vars=codes, var_name="indicator_code").dropna()
-    files = pd.DataFrame({
-        "sha256": "asem" + data.uCode, "file_name": data.uCode + f"_{PERIOD}.csv",
-        "archive_path": "", "received_at": datetime(2019, 1, 15), "landed_at": None,
-        "size_bytes": 0, "return_type": "unit", "submitter_code": data.uCode, "period": PERIOD,
-        "status": "accepted", "reasons": "", "error_count": 0, "warning_count": 0})
-    values = pd.DataFrame({
-        "sha256": "asem" + long.uCode, "unit_code": long.uCode, "period": PERIOD,
-        "indicator_code": long.indicator_code, "value": long.value.astype(float),
-        "value_text": long.value.astype(str), "is_na": False, "sheet": "data",
-        "source_row": range(1, len(long) + 1)})
-    with duckdb.connect(str(warehouse)) as con:
-        ensure_raw_tables(con)
-        con.register("files_frame", files)
-        con.register("values_frame", values)
-        con.execute("insert into raw.return_files by name select * from files_frame")
-        con.execute("insert into raw.return_values by name select * from values_frame")
-    return len(codes) * len(data) - len(long)
+def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
+    """One CSV unit return per country in landing/, as a clerk would send it; missing values have no row."""
+    leaves = meta[meta.Type == "Indicator"]
+    catalogue = list(zip(leaves.iCode, leaves.iName, leaves.Unit.fillna("")))
+    for country in data.to_dict("records"):
+        rows = [[seq, code.upper(), name, unit, country[code], None]
+                for seq, (code, name, unit) in enumerate(catalogue, start=1) if not pd.isna(country[code])]
+        path = write_return(home.landing / f"{country['uCode']}_{PERIOD}.csv", layout.RETURN_TYPE_UNIT,
+                            country["uCode"], country["uName"], PERIOD, rows)
+        os.utime(path, (LANDED.timestamp(), LANDED.timestamp()))
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +125,16 @@ def asem_run(tmp_path_factory: pytest.TempPathFactory, asem) -> Path:
     project = root / "dbt_project"
     shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
     _framework_seeds(root / "seeds", data, meta)
-    warehouse = root / "asem.duckdb"
-    assert _returns(warehouse, data, meta) == 63
+    home = Home.resolve(root / "home").ensure()
+    _drop_returns(home, data, meta)
+    assert len(archive_landing(home).archived) == 51
+    report = intake(home, Reference.load(root / "seeds"))
+    assert (len(report.accepted), report.rejected) == (51, {})
+    assert report.rows_in == 51 * 49 - 63
+    warehouse = home.warehouse
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # negatives went through intake
+        negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchall()[0][0]
+    assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0
     env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     result = subprocess.run(
         [str(DBT_EXECUTABLE), "build", "--project-dir", str(project), "--profiles-dir",

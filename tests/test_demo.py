@@ -72,7 +72,7 @@ def value_problem(value: object, ind) -> str | None:
         return "count"
     if ind.value_type == "flag" and number not in (0, 1):
         return "flag"
-    if number < 0:
+    if number < 0 and ind.value_type != "signed":
         return "negative"
     return None
 
@@ -306,3 +306,21 @@ def test_values_spread_across_units_and_move_over_time(demo, grids, reference):
         series = [number(by_unit_period[c, p].get(rate)) for p in PERIODS if (c, p) in by_unit_period]
         moving += len(set(series)) > 1
     assert moving > len(county) * 0.8
+
+
+def test_some_units_report_tolerated_incidents_never_more_than_the_incidents(demo, grids, reference):
+    """容错 in the demo: E03 reports, per unit, the tolerated count of each deduction item that has one."""
+    landing, manifest = demo
+    pairs = reference.tolerated_of
+    assert pairs
+    seen = Counter()
+    for path in manifest.files:
+        if not path.name.startswith("E03_"):
+            continue
+        values = {(row[1], row[3]): int(row[6]) for row in data_rows(grids[path.name])}
+        for (unit_code, code), tolerated in values.items():
+            if code in pairs:
+                incidents = values[unit_code, pairs[code]]
+                assert 0 <= tolerated <= incidents, (path.name, unit_code)
+                seen["tolerated" if tolerated else "incidents only" if incidents else "none"] += 1
+    assert seen["tolerated"] >= 10 and seen["incidents only"] >= 10 and seen["none"] > 0

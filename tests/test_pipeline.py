@@ -44,30 +44,61 @@ def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
 
 
 def test_scores_within_bounds_and_add_up(demo_run):
-    (bonus_cap,), (deduction_cap,) = demo_run.query(
-        "select value::double from read_csv('seeds/scoring_params.csv') "
-        "where param in ('bonus_cap', 'deduction_cap') order by param")
-    for total, base, bonus, deduction in demo_run.query(
-            "select total_score, indicator_score, bonus, deduction from marts.mart_unit_rankings"):
+    caps = {version: (bonus_cap, deduction_cap) for version, bonus_cap, deduction_cap in duckdb.sql(
+        "select framework_version, max(value::double) filter (where param = 'bonus_cap'), "
+        "max(value::double) filter (where param = 'deduction_cap') "
+        "from read_csv('seeds/scoring_params.csv', all_varchar=true) group by framework_version").fetchall()}
+    for version, total, base, bonus, deduction in demo_run.query(
+            "select framework_version, total_score, indicator_score, bonus, deduction "
+            "from marts.mart_unit_rankings"):
+        bonus_cap, deduction_cap = caps[version]
         assert 0 <= total <= 100 + bonus_cap
         assert 0 <= bonus <= bonus_cap and 0 <= deduction <= deduction_cap
         assert total == pytest.approx(max(0.0, base + bonus - deduction), abs=0.01)
     assert not demo_run.query("select * from marts.fct_dimension_scores where score < 0 or score > max_score")
     assert not demo_run.query("select * from marts.fct_indicator_scores "
                               "where not is_na and (score < 0 or score > max_score)")
+    # the five types add up to the indicator part on its 100-point scale
     sums = demo_run.query("""
-        select r.indicator_score, sum(d.score) from marts.mart_unit_rankings r
+        select p.score_100, sum(d.score) from marts.fct_part_scores p
         join marts.fct_dimension_scores d using (unit_code, period)
-        group by r.unit_code, r.period, r.indicator_score""")
+        where p.part = 'indicators' group by p.unit_code, p.period, p.score_100""")
     assert len(sums) == demo_run.query("select count(*) from marts.mart_unit_rankings")[0][0]
-    assert all(base == pytest.approx(total, abs=0.01) for base, total in sums)
+    assert all(part == pytest.approx(total, abs=0.01) for part, total in sums)
+
+
+def test_composite_weighs_the_evaluation_parts(demo_run):
+    """评价部分: the score before bonus and deduction = 0.7 x indicator part + 0.2 x satisfaction
+    (E01's score) + 0.1 x leadership evaluation (E06's score), each on 0-100, as framework_nodes says."""
+    weights = dict(duckdb.sql("select node_code, weight::double from read_csv('seeds/framework_nodes.csv', "
+                              "all_varchar=true) where node_type = 'part' and framework_version = 'v2024'").fetchall())
+    assert weights == {"indicators": 70, "satisfaction": 20, "leadership": 10}
+    rows = demo_run.query("""
+        select r.indicator_score, list(p.part order by p.part), list(p.score_100 order by p.part),
+               list(p.score order by p.part)
+        from marts.mart_unit_rankings r join marts.fct_part_scores p using (unit_code, period)
+        group by r.unit_code, r.period, r.indicator_score""")
+    assert len(rows) == demo_run.query("select count(*) from marts.mart_unit_rankings")[0][0]
+    for composite, parts, scores_100, points in rows:
+        assert parts == ["indicators", "leadership", "satisfaction"]
+        expected = sum(weights[p] * s / 100 for p, s in zip(parts, scores_100))
+        assert composite == pytest.approx(expected, abs=0.001) == pytest.approx(sum(points), abs=0.001)
+    evaluated = dict(((u, p, c), v) for u, p, c, v in demo_run.query(
+        "select unit_code, period, indicator_code, raw_value from marts.fct_indicator_scores "
+        "where indicator_code in ('LO202', 'LE01')"))
+    parts_100 = demo_run.query("select unit_code, period, part, score_100 from marts.fct_part_scores "
+                               "where part in ('satisfaction', 'leadership')")
+    code = {"satisfaction": "LO202", "leadership": "LE01"}
+    assert all(score == pytest.approx(evaluated[unit, period, code[part]], abs=1e-4)
+               for unit, period, part, score in parts_100)
 
 
 def test_grades_follow_the_bands(demo_run):
-    bands = duckdb.sql("select grade, min_score::double from read_csv('seeds/grade_bands.csv', all_varchar=true) "
-                       "order by 2 desc").fetchall()
-    for total, grade in demo_run.query("select total_score, grade from marts.mart_unit_rankings"):
-        assert grade == next(g for g, floor in bands if total >= floor)
+    bands = duckdb.sql("select framework_version, grade, min_score::double "
+                       "from read_csv('seeds/grade_bands.csv', all_varchar=true) order by 3 desc").fetchall()
+    for version, total, grade in demo_run.query(
+            "select framework_version, total_score, grade from marts.mart_unit_rankings"):
+        assert grade == next(g for v, g, floor in bands if v == version and total >= floor)
 
 
 def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):
@@ -182,3 +213,39 @@ def test_run_summary_shows_the_head_of_every_peer_group(demo_run, capsys):
     leaders = demo_run.query("select unit_name from marts.mart_unit_rankings "
                              "where period = '2024Q4' and rank_in_group = 1")
     assert table.startswith("2024Q4") and all(f"| 1 | {name} |" in table for (name,) in leaders)
+
+
+def test_tolerated_incidents_are_not_deducted(demo_run):
+    """容错 end to end: every published deduction equals the capped sum over the version's deduction
+    items of least(weight, (incidents − tolerated) × points), computed here from the evaluator
+    values the warehouse received and the seeds; and the tolerated counts change some deductions."""
+    import pandas as pd
+
+    def seed(name: str) -> pd.DataFrame:
+        return pd.read_csv(f"seeds/{name}.csv", dtype=str, keep_default_na=False)
+
+    catalogue = seed("indicators").set_index("indicator_code")
+    items = seed("framework_indicators")
+    items = items[items.indicator_code.map(catalogue.kind) == "deduction"]
+    params = seed("scoring_params")
+    cap = {row.framework_version: float(row.value) for row in params[params.param == "deduction_cap"].itertuples()}
+    with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
+        reported = {(unit, period, code): value for unit, period, code, value in con.execute(
+            "select v.unit_code, v.period, v.indicator_code, v.value from raw.return_values v "
+            "join raw.return_files f using (sha256) where f.status = 'accepted' and f.return_type = 'evaluation'"
+        ).fetchall()}
+
+    def deduction(unit: str, period: str, version: str, tolerance: bool) -> float:
+        points = 0.0
+        for item in items[items.framework_version == version].itertuples():
+            incidents = reported.get((unit, period, item.indicator_code), 0.0)
+            tolerated = reported.get((unit, period, item.tolerated_indicator_code), 0.0) if tolerance else 0.0
+            points += min(float(item.weight), max(0.0, incidents - tolerated) * float(item.param_a))
+        return min(cap[version], points)
+
+    rankings = demo_run.query("select unit_code, period, framework_version, deduction from marts.mart_unit_rankings")
+    tolerated_units = 0
+    for unit, period, version, published in rankings:
+        assert published == pytest.approx(deduction(unit, period, version, tolerance=True), abs=1e-9)
+        tolerated_units += published < deduction(unit, period, version, tolerance=False) - 1e-9
+    assert tolerated_units >= 10

@@ -82,6 +82,21 @@ def test_counts_and_flags(tmp_path, reference, validator, value_type, bad, rule)
     assert _rules(verdict) == {rule} and verdict.issues[0].source_row == 5 + at
 
 
+@pytest.mark.parametrize("typed", ["-3.25", "－３．２５", "\u22123.25", -3.25])
+def test_signed_value_type_takes_negative_numbers(tmp_path, reference, typed):
+    """A `signed` indicator (e.g. a growth rate) accepts a minus however it is typed; the same
+    value for an `amount` is rejected as negative."""
+    code = "SV101"  # an amount; made signed here (the Jiangxi catalogue has no signed indicator)
+    signed = dataclasses.replace(reference, indicators=reference.indicators.assign(
+        value_type=reference.indicators.value_type.mask(reference.indicators.indicator_code == code, "signed")))
+    rows = good_rows(reference, UNIT)
+    rows[_row(rows, lambda r: r[1] == code)][4] = typed
+    verdict = _verdict(ReturnValidator(signed), *_csv(tmp_path, rows))
+    assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
+    assert verdict.values.set_index("indicator_code").value[code] == -3.25
+    assert _rules(_verdict(ReturnValidator(reference), *_csv(tmp_path, rows))) == {"negative_value"}
+
+
 def test_indicator_of_another_tier_or_source_does_not_apply(tmp_path, reference, validator):
     rows = good_rows(reference, UNIT)
     department_only = reference.indicators_for("department").query("~tiers.str.contains('county')").iloc[0]

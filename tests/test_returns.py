@@ -127,6 +127,8 @@ def test_numbers_and_periods_as_clerks_type_them():
     assert parse_number("1,234") == 1234
     assert parse_number(0.85, percent_format=True) == pytest.approx(85)
     assert parse_number("八十五") is None
+    assert parse_number("-1.5") == parse_number("－１．５") == parse_number("\u22121.5") == -1.5
+    assert parse_number("-") is None  # a lone dash is the "not applicable" placeholder
     assert normalise_period("2024年第一季度") == "2024Q1"
     assert normalise_period("2024年3季度") == "2024Q3"
     assert normalise_period("2024Q5") is None

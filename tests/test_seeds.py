@@ -31,15 +31,15 @@ COLUMNS = {
     "indicator_targets": ["framework_version", "indicator_code", "tier", "peer_group", "target",
                           "note"],
     "framework_versions": ["framework_version", "first_period", "last_period",
-                           "rescore_from_period", "annual_rollup", "name_zh", "name_en",
-                           "description_zh"],
+                           "rescore_from_period", "annual_rollup", "annual_indicator_weight",
+                           "name_zh", "name_en", "description_zh"],
     "framework_nodes": ["framework_version", "node_code", "parent_code", "node_type",
                         "node_name_zh", "node_name_en", "weight", "aggregation", "sort_order"],
     "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
                              "method", "param_a", "param_b", "missing_policy", "tiers",
-                             "tolerated_indicator_code", "sort_order"],
-    "scoring_params": ["param", "value", "description"],
-    "grade_bands": ["grade", "grade_en", "min_score", "light", "sort_order"],
+                             "tolerated_indicator_code", "sort_order", "frequency"],
+    "scoring_params": ["framework_version", "param", "value", "description"],
+    "grade_bands": ["framework_version", "grade", "grade_en", "min_score", "light", "sort_order"],
 }
 
 
@@ -98,13 +98,14 @@ def test_columns_exact_and_encoding(name: str) -> None:
 
 
 @pytest.mark.parametrize("name,key", [
-    ("units", "unit_code"), ("peer_groups", "peer_group"), ("evaluators", "evaluator_code"),
-    ("indicators", "indicator_code"), ("framework_versions", "framework_version"), ("scoring_params", "param"), ("grade_bands", "grade"),
+    ("units", ["unit_code"]), ("peer_groups", ["peer_group"]), ("evaluators", ["evaluator_code"]),
+    ("indicators", ["indicator_code"]), ("framework_versions", ["framework_version"]),
+    ("scoring_params", ["framework_version", "param"]), ("grade_bands", ["framework_version", "grade"]),
 ])
-def test_primary_keys_unique_and_filled(name: str, key: str) -> None:
+def test_primary_keys_unique_and_filled(name: str, key: list[str]) -> None:
     frame = read(name)
-    assert (frame[key] != "").all()
-    dupes = frame[key][frame[key].duplicated()].tolist()
+    assert (frame[key] != "").all().all()
+    dupes = frame[key][frame[key].duplicated()].values.tolist()
     assert not dupes, f"duplicate {key} in {name}: {dupes}"
 
 
@@ -239,7 +240,8 @@ def test_evaluators() -> None:
 
 # ---- framework --------------------------------------------------------------------------
 
-METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance"}
+METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance", "scale"}
+PARTS = {"indicators": 70, "satisfaction": 20, "leadership": 10}  # 框架设定值: the documents set no weights
 
 
 @pytest.fixture(scope="module")
@@ -256,9 +258,14 @@ def versions() -> list[str]:
 def test_framework_versions_cover_the_periods_in_order() -> None:
     table = read("framework_versions")
     assert table.first_period.is_monotonic_increasing
+    leaves = read("framework_indicators")
+    assert set(leaves.frequency) <= {"quarterly", "annual", ""}
     for row in table.itertuples():
         assert re.fullmatch(r"20\d\dQ[1-4]", row.first_period)
         assert row.annual_rollup in {"mean_of_quarters", "last_quarter"}
+        weight = float(row.annual_indicator_weight or 0)
+        has_annual = (leaves[leaves.framework_version == row.framework_version].frequency == "annual").any()
+        assert 0 <= weight < 100 and (weight > 0) == has_annual, "annual-only indicators need a weight, and back"
     lasts = table.last_period.tolist()
     assert all(lasts[:-1]) and lasts[-1] == "", "only the newest version is open-ended"
 
@@ -271,10 +278,13 @@ def test_dimensions_and_measures_per_version() -> None:
         assert not tree.node_code.duplicated().any()
         roots = tree[tree.parent_code == ""]
         assert len(roots) == 1 and float(roots.weight.iloc[0]) == 100
+        parts = tree[tree.node_type == "part"]
+        assert dict(zip(parts.node_code, parts.weight.astype(float))) == PARTS
+        assert set(parts.parent_code) == set(roots.node_code) and roots.aggregation.iloc[0] == "sum"
         dims = tree[tree.node_type == "dimension"]
         assert dims.node_code.tolist() == DIMENSIONS
         assert dims.weight.astype(float).sum() == 100
-        assert set(dims.parent_code) == set(roots.node_code)
+        assert set(dims.parent_code) == {"indicators"}
         measures = tree[tree.node_type == "measure"]
         assert len(measures) == 15
         assert Counter(measures.parent_code) == {d: 3 for d in DIMENSIONS}
@@ -286,8 +296,8 @@ def test_dimensions_and_measures_per_version() -> None:
 
 def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> None:
     evaluators = set(read("evaluators").evaluator_code)
-    assert set(indicators.kind) <= {"scored", "bonus", "deduction"}
-    assert set(indicators.value_type) <= {"rate", "count", "amount", "score", "flag"}
+    assert set(indicators.kind) <= {"scored", "bonus", "deduction", "tolerated"}
+    assert set(indicators.value_type) <= {"rate", "count", "amount", "signed", "score", "flag"}
     assert set(indicators.direction) <= {"higher", "lower"}
     assert set(framework.method) <= METHODS | {"points"}
     assert set(framework.missing_policy) <= {"zero", "exclude"}
@@ -304,16 +314,43 @@ def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> N
 
 def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame,
                                                    framework: pd.DataFrame) -> None:
+    """Every catalogue indicator is a leaf of every version, or the tolerated count of one of its
+    deduction items."""
     for version in versions():
         leaves = framework[framework.framework_version == version]
-        assert sorted(leaves.indicator_code) == sorted(indicators.indicator_code), version
+        tolerated = leaves.tolerated_indicator_code[leaves.tolerated_indicator_code != ""]
+        assert not set(tolerated) & set(leaves.indicator_code), version
+        assert sorted([*leaves.indicator_code, *tolerated]) == sorted(indicators.indicator_code), version
+
+
+def test_tolerated_counts_are_checked_against_their_deduction(indicators: pd.DataFrame,
+                                                               framework: pd.DataFrame) -> None:
+    """容错: each tolerated count belongs to a deduction item of the same evaluator, and the return
+    gate rejects a tolerated count larger than the item's incidents (part_whole)."""
+    from orchestration.returns.settings import ValidationSettings
+
+    by_code = indicators.set_index("indicator_code")
+    linked = framework[framework.tolerated_indicator_code != ""]
+    assert set(linked.framework_version) == set(versions()), "every version wires a tolerated count"
+    pairs = set(ValidationSettings.load().part_whole)
+    for row in linked.itertuples():
+        tolerated = by_code.loc[row.tolerated_indicator_code]
+        assert row.kind == "deduction" and tolerated.kind == "tolerated", row.indicator_code
+        assert tolerated.source == row.source and tolerated.value_type == row.value_type == "count"
+        assert split(tolerated.tiers) == split(row.tiers_catalogue)
+        assert (row.tolerated_indicator_code, row.indicator_code) in pairs
+    assert set(indicators.indicator_code[indicators.kind == "tolerated"]) == set(
+        linked.tolerated_indicator_code)
 
 
 def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
     nodes = read("framework_nodes")
     for row in framework.itertuples():
         tree = nodes[nodes.framework_version == row.framework_version]
-        if row.kind == "scored":
+        if row.kind == "scored" and row.parent_code in set(tree.node_code[tree.node_type == "part"]):
+            # an evaluation part's score (满意度, 领导评价): 0-100 from an evaluator, on its absolute scale
+            assert row.source != "self" and row.value_type == "score" and row.method == "scale", row.indicator_code
+        elif row.kind == "scored":
             assert row.parent_code in set(tree.node_code[tree.node_type == "measure"])
             assert re.fullmatch(re.escape(row.parent_code) + r"\d{2}", row.indicator_code)
             assert row.method in METHODS
@@ -356,7 +393,9 @@ def _scored_by_tier_dimension(framework: pd.DataFrame, version: str) -> pd.DataF
     nodes = nodes[nodes.framework_version == version]
     dim_of = dict(zip(nodes.node_code, nodes.parent_code))
     rows = []
-    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
+    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)
+                       & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])
+                       & (framework.frequency != "annual")]  # the quarterly tree
     for row in leaves.itertuples():
         for tier in split(row.tiers or row.tiers_catalogue):
             rows.append({"tier": tier, "dimension": dim_of[row.parent_code],
@@ -381,6 +420,25 @@ def test_full_marks_sum_to_dimension_marks_per_tier(framework: pd.DataFrame, ver
     for tier in TIERS:
         for dim in DIMENSIONS:
             assert sums[(tier, dim)] == pytest.approx(dim_marks[dim]), (tier, dim)
+
+
+@pytest.mark.parametrize("version", versions())
+def test_every_tier_is_scored_in_every_evaluation_part(framework: pd.DataFrame, version: str) -> None:
+    """Satisfaction comes from the third-party evaluator (E01), leadership evaluation from E06;
+    every tier has a leaf in every part, so no part is empty for a unit."""
+    nodes = read("framework_nodes")
+    tree = nodes[nodes.framework_version == version]
+    part_of = dict(zip(tree.node_code, tree.parent_code))
+    def part(code: str) -> str:
+        while code not in PARTS:
+            code = part_of[code]
+        return code
+    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
+    covered = {(part(row.parent_code), tier) for row in leaves.itertuples()
+               for tier in split(row.tiers or row.tiers_catalogue)}
+    assert covered == {(p, tier) for p in PARTS for tier in TIERS}
+    sources = {part(row.parent_code): row.source for row in leaves.itertuples() if row.parent_code in PARTS}
+    assert sources == {"satisfaction": "E01", "leadership": "E06"}
 
 
 def test_targets(indicators: pd.DataFrame) -> None:
@@ -434,17 +492,27 @@ def test_reference_lookups(ref: Reference) -> None:
     assert ref.unit_tier["360124"] == "county"
 
 
-def test_scoring_params() -> None:
-    params = read("scoring_params").set_index("param").value
+@pytest.mark.parametrize("version", versions())
+def test_scoring_params(version: str) -> None:
+    """Every version sets every parameter; the source documents give no per-year change, so
+    v2023 and v2024 use the same values."""
+    table = read("scoring_params")
+    assert set(table.framework_version) == set(versions())
+    rows = table[table.framework_version == version]
+    assert "score_ceiling" in rows.param.tolist()
+    params = rows.set_index("param").value
     params = params[params != ""].astype(float)
     assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
                                 "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
                                 "light_yellow_score_ratio": 0.6, "list_size": 3}
-    assert "score_ceiling" in read("scoring_params").param.tolist()
 
 
-def test_grade_bands_cover_zero() -> None:
-    bands = read("grade_bands").sort_values("sort_order", key=lambda s: s.astype(int))
+@pytest.mark.parametrize("version", versions())
+def test_grade_bands_cover_zero(version: str) -> None:
+    table = read("grade_bands")
+    assert set(table.framework_version) == set(versions())
+    bands = table[table.framework_version == version].sort_values(
+        "sort_order", key=lambda s: s.astype(int))
     scores = bands.min_score.astype(float).tolist()
     assert scores == sorted(scores, reverse=True), "bands must be ordered best first"
     assert scores[-1] == 0

@@ -93,3 +93,41 @@ def test_malformed_period_raises(tmp_path, reference, period):
     unit_code = reference.units.unit_code.iloc[0]
     with pytest.raises(ValueError, match="报告期.*malformed period"):
         write_template(tmp_path / "x.xlsx", unit_code, period, reference)
+
+
+def test_evaluator_template_lists_every_assessed_unit_and_the_tolerated_count(tmp_path, reference):
+    """E03's workbook: one row per unit and indicator it reports, the 容错 count (DD01T) included;
+    filled in, it passes the return gate unless a unit's tolerated count exceeds its problems."""
+    from datetime import datetime, timezone
+
+    from orchestration.returns.intake import Submission, judge
+    from orchestration.returns.validate import ReturnValidator
+
+    path = write_template(tmp_path / "E03_2024Q4_督查.xlsx", "E03", "2024Q4", reference)
+    workbook = load_workbook(path)
+    sheet = workbook[layout.DATA_SHEET]
+    header = list(next(sheet.iter_rows(min_row=layout.HEADER_ROW, max_row=layout.HEADER_ROW, values_only=True)))
+    assert header[:len(layout.EVALUATION_HEADER)] == list(layout.EVALUATION_HEADER)
+    data = [row for row in sheet.iter_rows(min_row=layout.FIRST_DATA_ROW, values_only=True) if row[3]]
+    expected = [(unit.unit_code, ind.indicator_code) for unit in reference.units.itertuples()
+                for ind in reference.indicators_for(unit.tier, "E03").itertuples()]
+    assert [(row[1], row[3]) for row in data] == expected and ("360124", "DD01T") in expected
+    value_col = get_column_letter(layout.EVALUATION_HEADER.index(layout.COL_VALUE) + 1)
+    covered = {r.coord for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
+    assert covered == {f"{value_col}{layout.FIRST_DATA_ROW + i}" for i in range(len(data))}
+    text = "\n".join(str(c) for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for c in row if c)
+    assert layout.COL_TARGET_UNIT_CODE in text and "容错" in text
+
+    def judged(incidents: int, tolerated: int):
+        for offset, (unit_code, code) in enumerate(expected):
+            value = {"DD01": incidents, "DD01T": tolerated}.get(code, 0) if unit_code == "360124" else 0
+            sheet[f"{value_col}{layout.FIRST_DATA_ROW + offset}"] = value
+        workbook.save(path)
+        landed = datetime(2025, 1, 10, tzinfo=timezone.utc)
+        (verdict,), _ = judge([Submission(path.name, path.read_bytes(), landed)], ReturnValidator(reference))
+        return verdict
+
+    verdict = judged(incidents=2, tolerated=3)
+    assert [(i.rule, i.source_row) for i in verdict.issues] == [
+        ("part_exceeds_whole", layout.FIRST_DATA_ROW + expected.index(("360124", "DD01T")))]
+    assert judged(incidents=3, tolerated=3).status == "accepted"

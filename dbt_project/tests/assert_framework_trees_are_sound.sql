@@ -2,7 +2,8 @@
 -- Each framework version's tree: exactly one root, every parent exists in the same version,
 -- no cycle (depth within var framework_max_depth, which the aggregation unrolls), every
 -- aggregate node has a child, and a `sum` node with a weight has children whose weights add up
--- to it. Returns the offending nodes with the reason.
+-- to it (annual-only leaves are not part of the quarterly sum). Returns the offending nodes with
+-- the reason.
 {%- set max_depth = var('framework_max_depth', 8) %}
 with nodes as (
     select * from {{ ref('int_framework_nodes_resolved') }}
@@ -13,9 +14,24 @@ roots as (
     from nodes group by framework_version
 ),
 
+annual_leaves as (
+    select framework_version, indicator_code as node_code
+    from {{ ref('stg_reference__framework_indicators') }}
+    where frequency = 'annual'
+),
+
 children as (
-    select framework_version, parent_code, sum(weight) as children_weight, count(*) as child_count
-    from nodes where parent_code is not null group by framework_version, parent_code
+    select
+        nodes.framework_version,
+        nodes.parent_code,
+        sum(nodes.weight) filter (where annual_leaves.node_code is null) as children_weight,
+        count(*)                                                         as child_count
+    from nodes
+    left join annual_leaves
+        on annual_leaves.framework_version = nodes.framework_version
+       and annual_leaves.node_code = nodes.node_code
+    where nodes.parent_code is not null
+    group by nodes.framework_version, nodes.parent_code
 )
 
 select roots.framework_version, null as node_code, 'root count ' || roots.root_count as reason

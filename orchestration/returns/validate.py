@@ -88,6 +88,7 @@ class ReturnValidator:
         self.settings = settings or ValidationSettings.load()
         self.expectations_dir = expectations_dir
         self.docs_dir = docs_dir
+        self._required_cache: dict[tuple[str | None, str], list[str]] = {}
 
     @cached_property
     def context(self):
@@ -162,7 +163,7 @@ class ReturnValidator:
                 present = {row["indicator_code"] for row in rows}
                 rows = rows + [{"source_row": None, "indicator_code": code, "value_text": "", "value": None,
                                 "placeholder": False}
-                               for code in self._required.get(tier, []) if code not in present]
+                               for code in self._required(tier, period) if code not in present]
             else:
                 tags |= {"unit_code": None, "source": submitter}
             records += [row | tags for row in rows]
@@ -189,11 +190,14 @@ class ReturnValidator:
             columns={"indicator_code": "whole_code", "value": "whole_value"})
         return frame.merge(wholes, on=["file_key", "unit_code", "whole_code"], how="left")
 
-    @cached_property
-    def _required(self) -> dict[str, list[str]]:
-        """tier -> self-reported indicators a unit return must contain."""
-        return {tier: list(self.reference.indicators_for(tier).query("required == 'true'").indicator_code)
-                for tier in set(self.reference.unit_tier.values())}
+    def _required(self, tier: str | None, period: str) -> list[str]:
+        """Self-reported indicators a unit return of the tier and period must contain (annual-only
+        indicators in the Q4 return only)."""
+        key = (tier, period)
+        if key not in self._required_cache:
+            self._required_cache[key] = [] if tier is None else list(
+                self.reference.indicators_for(tier, "self", period).query("required == 'true'").indicator_code)
+        return self._required_cache[key]
 
     @cached_property
     def _facts(self) -> pd.DataFrame:

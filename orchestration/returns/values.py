@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 PLACEHOLDERS = frozenset({"—", "——", "-", "--", "/", "无", "不适用", "n/a", "na"})
+MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-"})  # −, ‒, – typed for a minus
 
 _CN_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4", "1": "1", "2": "2", "3": "3", "4": "4"}
 _PERIOD_PATTERNS = (
@@ -32,12 +33,13 @@ def parse_number(cell: object, percent_format: bool = False) -> float | None:
     """A typed value as a number in the indicator's unit, or None when it is not a number.
 
     Rates are percent points: "85%", "８５％" and a 0.85 cell formatted as percent all give 85.
+    Negative numbers ("-1.5", "－1.5", "−1.5") parse; whether they are allowed is the value type's rule.
     """
     if isinstance(cell, bool):
         return None
     if isinstance(cell, (int, float)):
         return float(cell) * 100 if percent_format else float(cell)
-    text = clean_text(cell).replace(",", "").replace(" ", "")
+    text = clean_text(cell).translate(MINUS_SIGNS).replace(",", "").replace(" ", "")
     if not text:
         return None
     if text.endswith("%"):

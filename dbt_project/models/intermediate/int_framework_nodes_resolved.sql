@@ -1,6 +1,6 @@
 -- Rule F2 (node positions). Every node of every version's tree, aggregate or leaf, with its depth
--- (root = 0), its root, and the codes of its nearest `dimension` and `measure` ancestors (or
--- itself), which the published marts use as 一级 / 二级指标.
+-- (root = 0), its root, and the codes of its nearest `part`, `dimension` and `measure` ancestors
+-- (or itself), which the published marts use as 评价部分 / 一级 / 二级指标.
 with nodes as (
     select framework_version, node_code, parent_code, node_type, node_name_zh, node_name_en,
            weight, aggregation, sort_order, false as is_leaf
@@ -41,7 +41,8 @@ ancestry as (
         max(distance)                                                               as depth,
         arg_max(ancestor_code, distance)                                            as root_code,
         arg_min(ancestor_code, distance) filter (where ancestor_type = 'dimension')  as dimension_ancestor,
-        arg_min(ancestor_code, distance) filter (where ancestor_type = 'measure')    as measure_ancestor
+        arg_min(ancestor_code, distance) filter (where ancestor_type = 'measure')    as measure_ancestor,
+        arg_min(ancestor_code, distance) filter (where ancestor_type = 'part')       as part_ancestor
     from ancestor_types
     group by framework_version, node_code
 ),
@@ -54,7 +55,9 @@ positions as (
         case when all_nodes.node_type = 'dimension' then all_nodes.node_code
              else ancestry.dimension_ancestor end                       as dimension_code,
         case when all_nodes.node_type = 'measure' then all_nodes.node_code
-             else ancestry.measure_ancestor end                         as measure_code
+             else ancestry.measure_ancestor end                         as measure_code,
+        case when all_nodes.node_type = 'part' then all_nodes.node_code
+             else ancestry.part_ancestor end                            as part_code
     from all_nodes
     left join ancestry
         on ancestry.framework_version = all_nodes.framework_version

@@ -1,5 +1,5 @@
 -- The indicator catalogue with how the newest framework version scores each indicator
--- (indicator -> measure -> dimension, method, parameters, weight). Older versions: fct_node_scores
+-- (indicator -> measure -> dimension -> evaluation part, method, parameters, weight). Older versions: fct_node_scores
 -- and the framework_* seeds.
 with indicators as (
     select * from {{ ref('stg_reference__indicators') }}
@@ -50,7 +50,11 @@ select
     cast(indicators.description_zh as varchar)      as description_zh,
     cast(framework_indicators.framework_version as varchar) as framework_version,
     cast(framework_indicators.missing_policy as varchar)    as missing_policy,
-    cast(framework_indicators.parent_code as varchar)       as parent_code
+    cast(framework_indicators.parent_code as varchar)       as parent_code,
+    cast(leaf.part_code as varchar)                 as part_code,
+    cast(parts.node_name_zh as varchar)             as part_name_zh,
+    cast(parts.node_name_en as varchar)             as part_name_en,
+    cast(framework_indicators.frequency as varchar) as frequency
 from indicators
 left join framework_indicators
     on framework_indicators.indicator_code = indicators.indicator_code
@@ -63,4 +67,8 @@ left join positions as measures
 left join positions as dimensions
     on dimensions.node_code = leaf.dimension_code
    and not dimensions.is_leaf
-order by dimensions.sort_order nulls last, measures.sort_order nulls last, indicators.indicator_code
+left join positions as parts
+    on parts.node_code = leaf.part_code
+   and not parts.is_leaf
+order by parts.sort_order nulls last, dimensions.sort_order nulls last, measures.sort_order nulls last,
+         indicators.indicator_code

@@ -1,6 +1,7 @@
 -- Leaves of each framework version: the indicators (and bonus / deduction items) it scores, where
 -- they hang in the tree, their weight (= full marks), method, parameters and missing-value policy.
--- A blank tiers cell means the catalogue's tiers (indicators.tiers).
+-- A blank tiers cell means the catalogue's tiers (indicators.tiers); a blank frequency means
+-- quarterly (`annual`: scored only in the Q4 run and combined into the annual roll-up).
 with source as (
     select * from {{ ref('framework_indicators') }}
 ),
@@ -22,6 +23,7 @@ cleaned as (
         coalesce(nullif(trim(source.tiers), ''), catalogue.tiers)         as tiers,
         nullif(trim(source.tolerated_indicator_code), '')                 as tolerated_indicator_code,
         source.sort_order,
+        coalesce(nullif(lower(trim(source.frequency)), ''), 'quarterly')  as frequency,
         catalogue.kind,
         catalogue.direction
     from source

@@ -12,6 +12,7 @@ cleaned as (
         nullif(upper(trim(last_period)), '')            as last_period,
         nullif(upper(trim(rescore_from_period)), '')    as rescore_from_period,
         coalesce(nullif(lower(trim(annual_rollup)), ''), 'mean_of_quarters') as annual_rollup,
+        coalesce(annual_indicator_weight, 0.0)          as annual_indicator_weight,
         name_zh,
         name_en,
         description_zh

@@ -3,7 +3,8 @@
 --   counted incidents = value - tolerated (容错: the value of the item's tolerated_indicator_code,
 --                       when set), at least 0;
 --   item points = least(weight, counted x param_a)                       (per-item cap);
---   bonus = least(bonus_cap, sum of bonus items); deduction = least(deduction_cap, sum of deduction items).
+--   bonus = least(bonus_cap, sum of bonus items); deduction = least(deduction_cap, sum of deduction items),
+--   with the caps of the run's framework version (scoring_params).
 with runs as (
     select unit_code, period, framework_version from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
@@ -22,7 +23,7 @@ adjustment_items as (
 ),
 
 params as (
-    select bonus_cap, deduction_cap from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, bonus_cap, deduction_cap from {{ ref('stg_reference__scoring_params') }}
 ),
 
 item_incidents as (
@@ -78,7 +79,8 @@ capped as (
         least(params.bonus_cap, uncapped.bonus_uncapped)            as bonus,
         least(params.deduction_cap, uncapped.deduction_uncapped)    as deduction
     from uncapped
-    cross join params
+    inner join params
+        on params.framework_version = uncapped.framework_version
 )
 
 select * from capped

@@ -12,6 +12,9 @@
 --   rank       : 排名赋分 1 - param_a x (rank - 1), rank() best first (ties share), at least 0
 --   binary     : higher: x >= 1; lower: x = 0
 --   distance   : 1 - |x - target| / |target|, at least 0 (target 0: 1 iff x = 0)
+--   scale      : absolute scale (x - a) / (b - a), (b - x) / (b - a) when lower is better, with
+--                a = param_a (default 0), b = param_b (default 100), clamped to [0, 1]: an
+--                evaluation score of 0-100 (满意度, 领导评价) counts as its share of full marks
 -- Missing values: policy zero -> score 0 (counted); policy exclude -> not counted (score null,
 -- the parent re-normalises). NA indicators: score / max_score / light null, not counted.
 with grid as (
@@ -90,6 +93,10 @@ method_ratio as (
             when scoring_method = 'distance' then
                 case when target = 0 then (case when raw_value = 0 then 1.0 else 0.0 end)
                      else 1.0 - abs(raw_value - target) / abs(target) end
+            when scoring_method = 'scale' then
+                (case when direction = 'lower' then coalesce(param_b, 100.0) - raw_value
+                      else raw_value - coalesce(param_a, 0.0) end)
+                / nullif(coalesce(param_b, 100.0) - coalesce(param_a, 0.0), 0)
         end as unclamped_ratio
     from target_attainment
 ),
@@ -129,7 +136,8 @@ lit as (
                      else 'red' end
         end as light
     from scored_points
-    cross join params
+    left join params
+        on params.framework_version = scored_points.framework_version
 )
 
 select
@@ -146,6 +154,7 @@ select
     scoring_method,
     direction,
     missing_policy,
+    frequency,
     full_marks,
     target,
     raw_value,

@@ -12,10 +12,13 @@
 -- of its counted children (sum: of its appearing children). score = ratio x weight.
 -- A node whose children are all uncounted has ratio null and is itself uncounted.
 -- share_in_parent = the part of the parent's ratio this child's ratio carries (0 if uncounted).
+-- Annual-only indicators (scored in Q4 runs) are not part of the quarterly tree; they enter the
+-- annual roll-up (mart_unit_annual_scores).
 -- Sums go through DECIMAL so that re-scoring the same returns gives the same digits.
 with leaf_scores as (
     select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where not is_na
+      and frequency is distinct from 'annual'
 ),
 
 node_positions as (

@@ -1,6 +1,8 @@
 -- Rule 3b (scoring grid). Each scoring run (unit, period, framework version) x the version's
 -- scored indicators applicable to the unit's tier, with the current value, the most specific
 -- target (version + peer group > version > peer group > tier) and what the methods need.
+-- Annual-only indicators (frequency `annual`) are in the grid of Q4 runs only: they are reported
+-- in the Q4 return and scored with the Q4 peers, for the annual roll-up.
 --   is_na      : the value was reported as not applicable (不适用) -> excluded from scoring;
 --   is_missing : no row, or a null value that is not NA -> policy zero (0 points) or exclude.
 with runs as (
@@ -43,7 +45,8 @@ applicable_indicators as (
         framework_indicators.param_a,
         framework_indicators.param_b,
         framework_indicators.weight          as full_marks,
-        framework_indicators.missing_policy
+        framework_indicators.missing_policy,
+        framework_indicators.frequency
     from framework_indicators
     inner join indicator_tiers
         on indicator_tiers.framework_version = framework_indicators.framework_version
@@ -66,6 +69,7 @@ run_indicators as (
     inner join applicable_indicators
         on applicable_indicators.framework_version = runs.framework_version
        and applicable_indicators.tier = runs.tier
+       and (applicable_indicators.frequency <> 'annual' or right(runs.period, 2) = 'Q4')
 ),
 
 most_specific_targets as (

@@ -1,11 +1,12 @@
 -- Rule 9 (rank within the peer group, period and framework version; ties share a rank: 1, 2, 2, 4) and
--- rule 10 (grade and light: the band with the highest min_score <= total_score).
+-- rule 10 (grade and light: the band of the run's framework version with the highest
+-- min_score <= total_score).
 with totals as (
     select * from {{ for_selected_periods(ref('int_unit_scores_totalled')) }}
 ),
 
 grade_bands as (
-    select grade, grade_en, min_score, light from {{ ref('stg_reference__grade_bands') }}
+    select framework_version, grade, grade_en, min_score, light from {{ ref('stg_reference__grade_bands') }}
 ),
 
 ranked as (
@@ -24,7 +25,8 @@ graded as (
         grade_bands.light
     from ranked
     left join grade_bands
-        on grade_bands.min_score <= ranked.total_score
+        on grade_bands.framework_version = ranked.framework_version
+       and grade_bands.min_score <= ranked.total_score
     qualify row_number() over (
         partition by ranked.unit_code, ranked.period, ranked.framework_version
         order by grade_bands.min_score desc nulls last

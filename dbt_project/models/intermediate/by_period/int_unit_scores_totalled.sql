@@ -1,6 +1,7 @@
 -- Rule 6 (indicator score = the score of the run's root node, e.g. the sum of the five dimensions
 -- or the weighted evaluation parts) and rule 8 (total_score = round(clamp(indicator_score + bonus
--- - deduction, score_floor, score_ceiling), 2); no ceiling when score_ceiling is blank).
+-- - deduction, score_floor, score_ceiling), 2) with the floor and ceiling of the run's framework
+-- version; no ceiling when score_ceiling is blank).
 with runs as (
     select * from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
@@ -18,7 +19,7 @@ adjustments as (
 ),
 
 params as (
-    select score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
 ),
 
 totalled as (
@@ -42,7 +43,8 @@ totalled as (
                     - coalesce(adjustments.deduction, 0.0))
         ), 2)                                                       as total_score
     from runs
-    cross join params
+    left join params
+        on params.framework_version = runs.framework_version
     left join root_scores
         on root_scores.unit_code = runs.unit_code
        and root_scores.period = runs.period

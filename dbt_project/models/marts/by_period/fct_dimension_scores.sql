@@ -15,6 +15,7 @@ indicator_counts as (
     from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
       and is_counted
+      and frequency is distinct from 'annual'
     group by all
 )
 

@@ -1,5 +1,5 @@
 -- Indicator scores with traffic lights: one row per scored unit, period and applicable indicator
--- under the period's official framework.
+-- under the period's official framework (annual-only indicators in Q4 only, frequency `annual`).
 with indicator_scores as (
     select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
@@ -24,6 +24,7 @@ select
     cast(ratio as double)               as ratio,
     cast(peer_rank as bigint)           as peer_rank,
     cast(peer_count as bigint)          as peer_count,
-    cast(framework_version as varchar)  as framework_version
+    cast(framework_version as varchar)  as framework_version,
+    cast(frequency as varchar)          as frequency
 from indicator_scores
 order by period, unit_code, indicator_code

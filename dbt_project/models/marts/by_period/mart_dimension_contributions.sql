@@ -1,7 +1,9 @@
 -- Contribution of each dimension to a unit's change in indicator score since the last quarter,
 -- within the period's official framework (the previous quarter re-scored by it if need be).
--- change = dimension score - its score last quarter; share = change / change of the root node
--- (null when the root did not move).
+-- change = dimension score - its score last quarter; indicator_score_change = the change of the
+-- sum of the unit's dimension scores (the five types' total, which the root is when the
+-- dimensions are its children; with evaluation parts, the `indicators` part on its 100-point
+-- scale); share = change / indicator_score_change (null when the sum did not move).
 with node_scores as (
     select *, {{ period_index('period') }} as period_index
     from {{ ref('int_node_scores_aggregated') }}
@@ -13,10 +15,6 @@ official_dimensions as (
     where is_official and node_type = 'dimension' and {{ period_is_selected() }}
 ),
 
-roots as (
-    select * from node_scores where parent_code is null
-),
-
 contributions as (
     select
         official_dimensions.unit_code,
@@ -26,21 +24,17 @@ contributions as (
         official_dimensions.score,
         previous_dimension.score                                as score_last_quarter,
         official_dimensions.score - previous_dimension.score    as score_change,
-        current_root.score - previous_root.score                as indicator_score_change
+        case when count(*) over unit_period = count(previous_dimension.score) over unit_period
+             then sum(official_dimensions.score - previous_dimension.score) over unit_period
+        end                                                     as indicator_score_change
     from official_dimensions
     left join node_scores as previous_dimension
         on previous_dimension.unit_code = official_dimensions.unit_code
        and previous_dimension.framework_version = official_dimensions.framework_version
        and previous_dimension.node_code = official_dimensions.node_code
        and previous_dimension.period_index = official_dimensions.period_index - 1
-    left join roots as current_root
-        on current_root.unit_code = official_dimensions.unit_code
-       and current_root.framework_version = official_dimensions.framework_version
-       and current_root.period = official_dimensions.period
-    left join roots as previous_root
-        on previous_root.unit_code = official_dimensions.unit_code
-       and previous_root.framework_version = official_dimensions.framework_version
-       and previous_root.period_index = official_dimensions.period_index - 1
+    window unit_period as (partition by official_dimensions.unit_code, official_dimensions.period,
+                                        official_dimensions.framework_version)
 )
 
 select

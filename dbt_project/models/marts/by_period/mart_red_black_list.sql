@@ -1,12 +1,13 @@
 -- 红黑榜: per peer group and period (official framework), the top N (红榜), the bottom N (黑榜) and
--- the N biggest movers up and down in score since the last quarter. N = scoring_params.list_size.
+-- the N biggest movers up and down in score since the last quarter. N = scoring_params.list_size
+-- of the period's framework version.
 with rankings as (
     select * from {{ for_selected_periods(ref('int_unit_scores_compared')) }}
     where is_official
 ),
 
 params as (
-    select list_size from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, list_size from {{ ref('stg_reference__scoring_params') }}
 ),
 
 placed as (
@@ -20,17 +21,17 @@ placed as (
 
 listed as (
     select placed.*, 'red' as list, '红榜' as list_zh, placed.rank_in_group as list_rank
-    from placed cross join params where placed.rank_in_group <= params.list_size
+    from placed inner join params using (framework_version) where placed.rank_in_group <= params.list_size
     union all
     select placed.*, 'black', '黑榜', placed.rank_from_bottom
-    from placed cross join params where placed.rank_from_bottom <= params.list_size
+    from placed inner join params using (framework_version) where placed.rank_from_bottom <= params.list_size
     union all
     select placed.*, 'riser', '进步最快', placed.rise_rank
-    from placed cross join params
+    from placed inner join params using (framework_version)
     where placed.rise_rank <= params.list_size and placed.score_change_qoq > 0
     union all
     select placed.*, 'faller', '退步最多', placed.fall_rank
-    from placed cross join params
+    from placed inner join params using (framework_version)
     where placed.fall_rank <= params.list_size and placed.score_change_qoq < 0
 )
 

@@ -1,6 +1,14 @@
--- Annual roll-up per unit and year (official frameworks): as the year's framework version says
--- (annual_rollup): mean_of_quarters = mean of the quarters' total scores scored in the year;
--- last_quarter = the total of the latest quarter scored. Ranked within peer group and year.
+-- Annual roll-up per unit and year (official frameworks), as the year's framework version says.
+--   quarterly_score R = the quarters' total scores rolled up by annual_rollup: mean_of_quarters =
+--                       mean of the quarters scored in the year; last_quarter = the latest one;
+--   annual_indicator_score A = the annual-only indicators (frequency `annual`, scored in the Q4
+--                       run): sum(score) / sum(full marks) x 100 over those counted (NA and
+--                       excluded missing values do not count; policy zero counts 0);
+--   annual_score = round(clamp((1 - w / W) x R + w x A / 100, score_floor, score_ceiling), 2),
+--                       w = annual_indicator_weight of the version, W = the root's weight; when
+--                       the unit has no counted annual-only indicator (or w = 0): round(R, 2).
+-- Ranked within peer group and year; the unit's peer group is its group in the latest quarter
+-- scored in the year (a unit moved between groups during the year is ranked with its new group).
 -- Partitioned by year: the annual partition '2024' rebuilds the 2024 rows.
 {{ config(period_column='year', period_grain='year') }}
 
@@ -10,14 +18,40 @@ with rankings as (
 ),
 
 versions as (
-    select framework_version, annual_rollup from {{ ref('stg_reference__framework_versions') }}
+    select framework_version, annual_rollup, annual_indicator_weight
+    from {{ ref('stg_reference__framework_versions') }}
+),
+
+roots as (
+    select framework_version, weight as root_weight
+    from {{ ref('int_framework_nodes_resolved') }}
+    where parent_code is null
+      and not is_leaf
+),
+
+params as (
+    select framework_version, score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
+),
+
+annual_indicators as (
+    select
+        unit_code,
+        left(period, 4)                                 as year,
+        framework_version,
+        sum(score::decimal(18, 4))::double / nullif(sum(full_marks), 0) * 100 as annual_indicator_score
+    from {{ ref('int_indicator_scores_computed') }}
+    where is_official
+      and frequency = 'annual'
+      and is_counted
+      and {{ period_is_selected('left(period, 4)', grain='year') }}
+    group by unit_code, left(period, 4), framework_version
 ),
 
 yearly as (
     select
         rankings.unit_code,
         left(rankings.period, 4)                        as year,
-        any_value(rankings.peer_group)                  as peer_group,
+        arg_max(rankings.peer_group, rankings.period_index) as peer_group,
         arg_max(rankings.framework_version, rankings.period_index) as framework_version,
         count(*)                                        as quarters_scored,
         avg(rankings.total_score::decimal(18, 4))::double as mean_of_quarters,
@@ -30,10 +64,32 @@ rolled_up as (
     select
         yearly.*,
         versions.annual_rollup,
-        round(case versions.annual_rollup when 'last_quarter' then yearly.last_quarter
-                   else yearly.mean_of_quarters end, 2) as annual_score
+        case versions.annual_rollup when 'last_quarter' then yearly.last_quarter
+             else yearly.mean_of_quarters end           as quarterly_score,
+        annual_indicators.annual_indicator_score,
+        versions.annual_indicator_weight,
+        versions.annual_indicator_weight / roots.root_weight as annual_share,
+        params.score_floor,
+        params.score_ceiling
     from yearly
     inner join versions using (framework_version)
+    left join roots using (framework_version)
+    left join params using (framework_version)
+    left join annual_indicators
+        on annual_indicators.unit_code = yearly.unit_code
+       and annual_indicators.year = yearly.year
+       and annual_indicators.framework_version = yearly.framework_version
+),
+
+combined as (
+    select
+        *,
+        round(case
+            when annual_indicator_score is null or coalesce(annual_share, 0) = 0 then quarterly_score
+            else least(coalesce(score_ceiling, 'infinity'::double), greatest(coalesce(score_floor, 0.0),
+                 (1 - annual_share) * quarterly_score + annual_indicator_weight * annual_indicator_score / 100))
+        end, 2)                                         as annual_score
+    from rolled_up
 )
 
 select
@@ -45,6 +101,8 @@ select
     cast(quarters_scored as bigint)     as quarters_scored,
     cast(annual_score as double)        as annual_score,
     cast(rank() over (partition by peer_group, year order by annual_score desc) as bigint) as rank_in_group,
-    cast(count(*) over (partition by peer_group, year) as bigint) as group_size
-from rolled_up
+    cast(count(*) over (partition by peer_group, year) as bigint) as group_size,
+    cast(round(quarterly_score, 4) as double)           as quarterly_score,
+    cast(round(annual_indicator_score, 4) as double)    as annual_indicator_score
+from combined
 order by year, peer_group, rank_in_group, unit_code

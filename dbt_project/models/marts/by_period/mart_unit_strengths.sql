@@ -1,14 +1,23 @@
 -- Strengths and weaknesses (优势与短板) of each unit and period (official framework): its N best
--- and N worst indicators by score ratio (score / full marks), and by rank among its peers.
--- N = scoring_params.list_size; ties broken by indicator code.
+-- and N worst indicators by score ratio (score / full marks), and by position among its peers:
+-- peer_position = (peer_rank - 1) / (peer_count - 1), 0 = best, 1 = last; 0 when the unit is the
+-- only one with a value (1st of 1 is not a weakness).
+-- N = scoring_params.list_size of the framework version; ties broken by indicator code.
 with indicator_scores as (
     select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where is_official
       and is_counted
 ),
 
+positioned as (
+    select
+        *,
+        case when peer_count > 1 then (peer_rank - 1)::double / (peer_count - 1) else 0.0 end as peer_position
+    from indicator_scores
+),
+
 params as (
-    select list_size from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, list_size from {{ ref('stg_reference__scoring_params') }}
 ),
 
 ordered as (
@@ -17,25 +26,25 @@ ordered as (
         row_number() over (partition by unit_code, period order by ratio desc nulls last, indicator_code) as best_by_score,
         row_number() over (partition by unit_code, period order by ratio asc nulls last, indicator_code)  as worst_by_score,
         row_number() over (partition by unit_code, period
-                           order by peer_rank::double / peer_count asc nulls last, indicator_code)  as best_by_rank,
+                           order by peer_position asc nulls last, indicator_code)  as best_by_rank,
         row_number() over (partition by unit_code, period
-                           order by peer_rank::double / peer_count desc nulls last, indicator_code) as worst_by_rank
-    from indicator_scores
+                           order by peer_position desc nulls last, indicator_code) as worst_by_rank
+    from positioned
     where raw_value is not null
 ),
 
 listed as (
     select ordered.*, 'strength' as side, 'score' as basis, best_by_score as position
-    from ordered cross join params where best_by_score <= params.list_size
+    from ordered inner join params using (framework_version) where best_by_score <= params.list_size
     union all
     select ordered.*, 'weakness', 'score', worst_by_score
-    from ordered cross join params where worst_by_score <= params.list_size
+    from ordered inner join params using (framework_version) where worst_by_score <= params.list_size
     union all
     select ordered.*, 'strength', 'peer_rank', best_by_rank
-    from ordered cross join params where best_by_rank <= params.list_size
+    from ordered inner join params using (framework_version) where best_by_rank <= params.list_size
     union all
     select ordered.*, 'weakness', 'peer_rank', worst_by_rank
-    from ordered cross join params where worst_by_rank <= params.list_size
+    from ordered inner join params using (framework_version) where worst_by_rank <= params.list_size
 )
 
 select
@@ -51,6 +60,7 @@ select
     cast(max_score as double)           as max_score,
     cast(ratio as double)               as ratio,
     cast(peer_rank as bigint)           as peer_rank,
-    cast(peer_count as bigint)          as peer_count
+    cast(peer_count as bigint)          as peer_count,
+    cast(peer_position as double)       as peer_position
 from listed
 order by period, unit_code, side, basis, position

@@ -1,0 +1,30 @@
+-- Evaluation part scores (评价部分: 指标考核, 满意度, 领导评价 …): one row per scored unit, period and
+-- node of type `part` of the period's official framework. score = points the part adds to the
+-- composite (ratio x weight); score_100 = the part's own score on a 100-point scale (ratio x 100).
+with node_scores as (
+    select * from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
+    where is_official
+      and node_type = 'part'
+),
+
+nodes as (
+    select * from {{ ref('int_framework_nodes_resolved') }}
+)
+
+select
+    cast(node_scores.unit_code as varchar)              as unit_code,
+    cast(node_scores.period as varchar)                 as period,
+    cast(node_scores.node_code as varchar)              as part,
+    cast(nodes.node_name_zh as varchar)                 as part_name_zh,
+    cast(nodes.node_name_en as varchar)                 as part_name_en,
+    cast(round(node_scores.score, 4) as double)         as score,
+    cast(node_scores.max_score as double)               as max_score,
+    cast(round(node_scores.ratio * 100, 4) as double)   as score_100,
+    cast(node_scores.is_counted as boolean)             as is_counted,
+    cast(nodes.sort_order as integer)                   as sort_order,
+    cast(node_scores.framework_version as varchar)      as framework_version
+from node_scores
+inner join nodes
+    on nodes.framework_version = node_scores.framework_version
+   and nodes.node_code = node_scores.node_code
+order by node_scores.period, node_scores.unit_code, nodes.sort_order
