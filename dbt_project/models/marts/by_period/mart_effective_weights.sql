@@ -40,7 +40,9 @@ select
     cast(period as varchar)                 as period,
     cast(framework_version as varchar)      as framework_version,
     cast(indicator_code as varchar)         as indicator_code,
-    cast(share_in_parent as double)         as share_in_parent,
-    cast(share_in_parent * coalesce(ancestors_share, 1.0) as double) as effective_weight
+    -- rounded to 12 decimals: product() multiplies the ancestors' shares in no fixed order, and
+    -- the last bits of a float product must not differ between two builds of the same data
+    cast(round(share_in_parent, 12) as double) as share_in_parent,
+    cast(round(share_in_parent * coalesce(ancestors_share, 1.0), 12) as double) as effective_weight
 from path_shares
 order by period, unit_code, indicator_code
