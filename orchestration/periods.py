@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.paths import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.warehouse import table_exists
 
 LEDGER_DDL = """
 create schema if not exists ops;
@@ -91,13 +92,21 @@ def _shift(quarter: str, quarters: int) -> str:
     return f"{index // 4}Q{index % 4 + 1}"
 
 
+def _utc_now() -> datetime:
+    """Now in UTC as a naive timestamp, as the ledger stores it."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
 def _digest(*parts: str) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def fingerprints(own: dict[str, str], code: str) -> dict[str, str]:
     """Each period's inputs as one digest: a quarter with the quarters it is compared with, a year
-    with its quarters, and the code version; only periods with accepted returns are listed."""
+    with its quarters, and the code version; only periods with accepted returns are listed.
+
+    The offsets -1 and -4 are the comparisons int_unit_scores_compared and
+    mart_dimension_contributions make; a new cross-period comparison there must be added here."""
     result = {}
     for quarter in own:
         result[quarter] = _digest(code, own[quarter], own.get(_shift(quarter, -1), ""),
@@ -147,13 +156,8 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(LEDGER_DDL)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                       "and table_name = ?", [schema, table]).fetchall()[0][0] > 0
-
-
 def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    exists = _table_exists(con, "raw", "return_files")
+    exists = table_exists(con, "raw", "return_files")
     return dict(con.execute(RETURNS_FINGERPRINTS_SQL).fetchall()) if exists else {}
 
 
@@ -193,14 +197,14 @@ def begin_scoring(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
     """Mark `keys` as being re-scored: until `record_builds` clears them, their rows in the
     warehouse may be half rebuilt, so nothing is published and the next plan re-scores them."""
     ensure_ledger(con)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = _utc_now()
     for key in keys:
         con.execute("insert or replace into ops.periods_in_progress values (?, ?, ?)", [key, run_id, now])
 
 
 def periods_in_progress(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Periods whose last scoring run began and did not finish (failed or killed)."""
-    if not _table_exists(con, "ops", "periods_in_progress"):
+    if not table_exists(con, "ops", "periods_in_progress"):
         return set()
     return {row[0] for row in con.execute("select period from ops.periods_in_progress").fetchall()}
 
@@ -218,7 +222,7 @@ def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
     code = code or code_version()
     own = _own_fingerprints(con)
     current = fingerprints(own, code)
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = _utc_now()
     recorded = [key for key in keys if key in current]
     for key in recorded:
         con.execute("insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
@@ -231,7 +235,7 @@ def periods_scored_by(warehouse: Path, run_id: str) -> list[str]:
     """The periods a run scored, from the ledger, in partition order (none before any scoring)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = (con.execute("select period from ops.period_builds where run_id = ?", [run_id]).fetchall()
-                if _table_exists(con, "ops", "period_builds") else [])
+                if table_exists(con, "ops", "period_builds") else [])
     return in_partition_order(row[0] for row in rows)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.home import Home
+from orchestration.warehouse import table_exists
 
 PUBLISHED_DB = "wuxing.duckdb"
 PARQUET_LINK = "parquet"
@@ -78,8 +79,7 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
     """The latest period in a published file and the first `top` of each peer group in it
     (no period and no rows before the first scoring run)."""
     with duckdb.connect(str(database), read_only=True) as con:
-        if not con.execute("select count(*) from information_schema.tables where table_schema = 'marts' "
-                           "and table_name = 'mart_unit_rankings'").fetchall()[0][0]:
+        if not table_exists(con, "marts", "mart_unit_rankings"):
             return None, []
         period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
         rows = con.execute(

@@ -65,3 +65,9 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and tables if they do not exist yet."""
     con.execute(RAW_DDL)
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    """Whether schema.table exists in the connected database."""
+    return con.execute("select count(*) from information_schema.tables where table_schema = ? "
+                       "and table_name = ?", [schema, table]).fetchall()[0][0] > 0
