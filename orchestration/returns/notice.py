@@ -9,8 +9,9 @@ from orchestration.returns.validate import Verdict
 
 
 def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str | None,
-                  received_at: datetime | None = None) -> str:
-    """A plain-text notice listing every problem of the return, blocking ones first."""
+                  received_at: datetime | None = None, supersession: str | None = None) -> str:
+    """A plain-text notice listing every problem of the return, blocking ones first; for an
+    accepted later return, `supersession` says what it replaced and what stays."""
     errors = [i for i in verdict.issues if i.severity == ERROR]
     warnings = [i for i in verdict.issues if i.severity == WARNING]
     title = "退回通知 / Rejection notice" if errors else "受理回执 / Acceptance receipt"
@@ -27,6 +28,8 @@ def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str 
         lines += [f"{n}. {issue.describe()}" for n, issue in enumerate(errors, start=1)]
     else:
         lines.append("结论：已受理。")
+        if supersession:
+            lines.append(f"本表与此前报送的数据：{supersession}。")
     if warnings:
         lines.append(f"提示（不影响受理，请核实）：共 {len(warnings)} 项。")
         lines += [f"{n}. {issue.describe()}" for n, issue in enumerate(warnings, start=1)]
