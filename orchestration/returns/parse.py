@@ -27,7 +27,7 @@ class ParsedReturn:
     period_text: str = ""
     template_version: str = ""
     # One dict per data row: source_row, unit_text, indicator_code, value_text, value, placeholder,
-    # withdrawn (the cell says 撤回).
+    # withdrawn (the cell says 撤回), formula (the text of a formula with no stored result, else '').
     rows: list[dict[str, object]] = field(default_factory=list)
     issues: list[Issue] = field(default_factory=list)  # problems that stop reading
     notes: list[Issue] = field(default_factory=list)  # warnings found while reading (the file is read)
@@ -116,6 +116,7 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
         value_cell = cell(layout.COL_VALUE)
         value_text = clean_text(value_cell)
         percent = (offset, col.get(layout.COL_VALUE, -1)) in sheet.percent_cells
+        formula = sheet.formulas.get((offset, col.get(layout.COL_VALUE, -1)), "")
         records.append({
             "source_row": offset,
             "unit_text": clean_text(cell(layout.COL_TARGET_UNIT_CODE)),
@@ -124,6 +125,7 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
             "value": parse_number(value_cell, percent_format=percent),
             "placeholder": is_placeholder(value_text),
             "withdrawn": is_withdrawal(value_text),
+            "formula": formula,
         })
     return records
 

@@ -1,7 +1,8 @@
 """What a return file really is (by its bytes, not its name), and reading each kind into sheets.
 
 .xlsx is read with openpyxl (it exposes number formats, so a 0.855 in a percent cell is 85.5);
-.xls and .ods with python-calamine (cached formula results; percent formats of .ods from its XML);
+.xls and .ods with python-calamine (cached formula results; it exposes no number formats, so the
+percent cells come from xlrd for .xls and from the XML for .ods);
 CSV and Excel's "Unicode text" (UTF-16, tab-separated) as one sheet.
 """
 
@@ -154,8 +155,8 @@ def read_text(data: bytes) -> list[Sheet]:
     """A CSV, or a tab-separated "Unicode text" export, as one sheet; a cell starting with = is a
     formula whose result the text does not hold."""
     text = decode_text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    sample = text[:20_000]
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     rows: list[Row] = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
     formulas = {}
     for r, row in enumerate(rows, start=1):
@@ -218,7 +219,7 @@ def read_calamine(data: bytes, kind: str) -> list[Sheet]:
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    percent = _ods_percent_cells(data) if kind == "ods" else {}
+    percent = _ods_percent_cells(data) if kind == "ods" else _xls_percent_cells(data)
     sheets = []
     for meta in workbook.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible:
@@ -228,6 +229,29 @@ def read_calamine(data: bytes, kind: str) -> list[Sheet]:
         sheets.append(Sheet(name=meta.name, rows=rows, percent_cells=percent.get(meta.name, set())))
     workbook.close()
     return sheets
+
+
+def _xls_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Per sheet, the (row, column) of number cells formatted as percent (1-based rows); calamine
+    does not expose number formats, xlrd reads them from the .xls records."""
+    import xlrd
+
+    book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    found: dict[str, set[tuple[int, int]]] = {}
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            cells = set()
+            for r in range(sheet.nrows):
+                for c, cell in enumerate(sheet.row(r)):
+                    if cell.ctype == xlrd.XL_CELL_NUMBER:
+                        fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+                        if fmt is not None and "%" in fmt.format_str:
+                            cells.add((r + 1, c))
+            found[sheet.name] = cells
+    finally:
+        book.release_resources()
+    return found
 
 
 _ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",

@@ -180,7 +180,7 @@ class ReturnValidator:
                 # corrects: the rest stay as reported (supersession is per value), so none is missing.
                 required = [] if (submitter, period) in prior else self._required(tier, period)
                 rows = rows + [{"source_row": None, "indicator_code": code, "value_text": "", "value": None,
-                                "placeholder": False, "withdrawn": False}
+                                "placeholder": False, "withdrawn": False, "formula": ""}
                                for code in required if code not in present]
                 prior.add((submitter, period))
             else:
@@ -193,6 +193,9 @@ class ReturnValidator:
         frame["value"] = frame.value.astype(float)
         frame["unit_tier"] = frame.unit_code.map(ref.unit_tier)
         frame["withdrawn"] = frame.withdrawn.fillna(False).astype(bool)
+        frame["formula"] = frame.formula.fillna("")
+        frame["expected_zh"] = [_expected(t, na, f) for t, na, f in
+                                zip(frame.value_type, frame.allow_na, frame.formula)]
         frame["is_na"] = frame.placeholder.astype(bool) & (frame.allow_na == "true")
         frame["reportable_key"] = (frame.source + ":" + frame.unit_tier.fillna("") + ":"
                                    + frame.indicator_code)
@@ -266,14 +269,15 @@ class ReturnValidator:
                         continue
                     seen_file_rules.add((key, meta["rule"]))
                 fields = {k: _blank_if_missing(v) for k, v in row.items()}
+                file_level = meta["scope"] == "file"
                 found.setdefault(key, []).append(Issue(
                     rule=meta["rule"],
                     severity=meta["severity"],
                     message_zh=meta["message_zh"].format(**fields),
                     fix_zh=meta["fix_zh"].format(**fields),
                     sheet=row["sheet"],
-                    source_row=None if meta["scope"] == "file" or fields["source_row"] == "" else int(row["source_row"]),
-                    column_name=meta["column_zh"],
+                    source_row=None if file_level or fields["source_row"] == "" else int(row["source_row"]),
+                    column_name=None if file_level else meta["column_zh"],
                     value_seen=str(fields.get(_SEEN_COLUMN.get(column, column), "")),
                 ))
         return found
@@ -354,8 +358,30 @@ class ReturnValidator:
             submitter_code=identities[key][0] or None,
             period=identities[key][1] or None,
             values=_values(rows_by_file.get(key)),
-            issues=item.issues + sorted(issues.get(key, []), key=_issue_order),
+            issues=item.issues + sorted(item.notes + issues.get(key, []), key=_issue_order),
         ) for key, item in enumerate(parsed)], runs
+
+
+_EXPECTED_ZH = {
+    "rate": "请填写 0 至 100 的数字（百分点，如 85 或 85%）",
+    "count": "请填写不小于 0 的整数（没有发生的填 0）",
+    "amount": "请填写不小于 0 的数字（没有发生的填 0）",
+    "signed": "请填写数字，负数直接写负号（如 -1.5）",
+    "score": "请填写 0 至 100 的分数",
+    "flag": "是/否类指标请填数字：是填 1，否填 0（不要填文字“是”“否”）",
+}
+
+
+def _expected(value_type: object, allow_na: object, formula: str) -> str:
+    """What to write in a value cell of this type (the fix of not_a_number), in Chinese."""
+    text = _EXPECTED_ZH.get(value_type if isinstance(value_type, str) else "", "请填写阿拉伯数字")
+    if allow_na == "true":
+        text += "；确实不适用的填“不适用”"
+    text += "；说明、附件等内容请写在“备注”列，本列只填数字"
+    if formula:
+        text = (f"该单元格是公式「{formula}」，文件中没有保存计算结果（常见于用程序生成或未重新计算的文件）："
+                f"请在 Excel 或 WPS 中打开、确认显示出数值后保存，或直接填写数值。{text}")
+    return text
 
 
 def _blank_if_missing(value: object) -> object:
