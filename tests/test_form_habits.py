@@ -313,3 +313,27 @@ def test_withdrawal_mark_is_a_value_not_an_error(reference, validator):
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
     withdrawn = verdict.values.set_index("indicator_code").loc[rows[at][1]]
     assert bool(withdrawn.is_withdrawn) and withdrawn.value != withdrawn.value  # NaN: no value
+
+
+# --- the CLI --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("landed, code, rule", [("2024-10-16 18:00", 0, "late_submission"),
+                                                ("2025-05-01 09:00", 1, "period_closed"),
+                                                ("2024-10-09", 0, "")])
+def test_validate_as_if_landed_then(tmp_path, reference, capsys, landed, code, rule):
+    from orchestration.cli import main
+
+    path = tmp_path / "360124_2024Q3.xlsx"
+    path.write_bytes(_xlsx(_grid(good_rows(reference, UNIT), layout.meta_row(UNIT, NAME, "2024Q3"))))
+    assert main(["validate", str(path), "--landed-at", landed, "--home", str(tmp_path / "h")]) == code
+    out = capsys.readouterr().out
+    assert "北京时间" in out and (rule in out if rule else "提示" not in out)
+
+
+def test_template_for_a_closed_period_warns(tmp_path, capsys):
+    from orchestration.cli import main
+
+    assert main(["template", "--unit", UNIT, "--period", "2023Q1", "--out", str(tmp_path / "t.xlsx")]) == 0
+    assert "已于 2024-04-30 关闭" in capsys.readouterr().err
+    assert main(["template", "--unit", UNIT, "--period", "2027Q4", "--out", str(tmp_path / "u.xlsx")]) == 0
+    assert "关闭" not in capsys.readouterr().err

@@ -97,3 +97,15 @@ def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
     assert "更正 3 个单位 6 项数据" in notice
     units = len({r[1] for r in body})
     assert f"其余 {units - 3} 个单位 {len(body) - 6} 项数据沿用" in notice
+
+
+def test_accepted_returns_with_warnings_do_not_alert(demo_run):
+    """Severity decides: rejections fail the blocking suites' checks (an alert), warnings only count."""
+    from orchestration import alerts
+
+    warned = demo_run.query("select count(*) from marts.mart_return_log "
+                            "where status <> 'rejected' and warning_count > 0")[0][0]
+    assert warned > 0  # the demo has late and jumping returns
+    failed = {d["check"] for a in alerts.read_log(demo_run.home) if a["kind"] == "check_failure"
+              for d in a["details"]}
+    assert "unit_return" in failed and "return_warnings" not in failed
