@@ -337,3 +337,28 @@ def test_template_for_a_closed_period_warns(tmp_path, capsys):
     assert "已于 2024-04-30 关闭" in capsys.readouterr().err
     assert main(["template", "--unit", UNIT, "--period", "2027Q4", "--out", str(tmp_path / "u.xlsx")]) == 0
     assert "关闭" not in capsys.readouterr().err
+
+
+def test_unit_resending_only_its_corrections(reference, validator):
+    rows = good_rows(reference, UNIT)[:2]
+    data = _xlsx(_grid(rows))
+    (first,), _ = judge([Submission("r.xlsx", data, IN_TIME)], validator)
+    assert "missing_indicator" in _errors(first)  # a first return must be complete
+    (later,), _ = judge([Submission("r.xlsx", data, IN_TIME)], validator, reported={(UNIT, PERIOD)})
+    assert later.status == "accepted" and len(later.values) == 2
+
+
+def test_receipt_says_what_was_replaced_and_kept():
+    import pandas as pd
+
+    from orchestration.returns.supersession import CurrentValues
+
+    current = CurrentValues()
+    earlier = pd.DataFrame({"unit_code": [u for u in ("A", "B", "C") for _ in (1, 2)],
+                            "indicator_code": ["X", "Y"] * 3, "is_withdrawn": [False] * 6})
+    current.add("E02", PERIOD, "evaluation", earlier, datetime(2025, 1, 7, 17, 0, tzinfo=timezone.utc))
+    correction = pd.DataFrame({"unit_code": ["A", "A", "B"], "indicator_code": ["X", "Y", "X"],
+                               "is_withdrawn": [False, False, True]})
+    line = current.summary("E02", PERIOD, "evaluation", correction)
+    assert line == "更正 1 个单位 2 项数据，撤回 1 个单位 1 项数据；其余 2 个单位 3 项数据沿用 2025-01-08 报送的数据"
+    assert current.summary("E02", "2024Q3", "evaluation", correction) is None  # a first return

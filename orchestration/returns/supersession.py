@@ -60,12 +60,12 @@ class CurrentValues:
         added = carried - earlier.keys() - withdrawn
         kept = {key: at for key, at in earlier.items() if key not in carried}
         evaluation = return_type == layout.RETURN_TYPE_EVALUATION
-        parts = [f"更正 {_count(replaced, evaluation)}数据"]
+        parts = [f"更正 {_count(replaced, evaluation)}数据"] if replaced else []
         if added:
             parts.append(f"新增 {_count(added, evaluation)}数据")
         if withdrawn:
             parts.append(f"撤回 {_count(withdrawn, evaluation)}数据")
-        line = "，".join(parts)
+        line = "，".join(parts) or "未改动任何数据"
         if kept:
             days = "、".join(sorted({_beijing_day(at) for at in kept.values()}))
             line += f"；其余 {_count(set(kept), evaluation)}数据沿用 {days} 报送的数据"
