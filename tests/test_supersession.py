@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -60,10 +60,10 @@ def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
         r[6] = str(CORRECTED[r[1]][0 if r[3] == "SV301" else 1])
     withdrawal = [list(r) for r in body if r[1] == WITHDRAWN_UNIT and r[3] == "SV301"]
     withdrawal[0][6] = "撤回"
-    now = time.time()
+    landed = datetime(2025, 1, 10, 9, 0, tzinfo=timezone.utc).timestamp()  # 2024Q4 open, before its deadline
     # A clerk's file name: a correction mark in front of the code.
-    _write(home.landing / f"（更正）E02_{PERIOD}_评价.csv", head + correction, encoding, now - 60)
-    _write(home.landing / f"E02_{PERIOD}_撤回.csv", head + withdrawal, encoding, now - 30)
+    _write(home.landing / f"（更正）E02_{PERIOD}_评价.csv", head + correction, encoding, landed)
+    _write(home.landing / f"E02_{PERIOD}_撤回.csv", head + withdrawal, encoding, landed + 60)
     assert run_pipeline(home)
 
     after = _scores(home)

@@ -17,7 +17,7 @@ def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str 
     title = "退回通知 / Rejection notice" if errors else "受理回执 / Acceptance receipt"
     lines = [
         f"“五型”政府建设量化指标填报 {title}",
-        f"文件：{file_name}",
+        f"文件：{_printable(file_name)}",
         f"文件指纹（SHA-256）：{sha256}",
         f"填报单位：{unit_name or '未识别'}（{verdict.submitter_code or '未填写'}）  报告期：{verdict.period or '未识别'}",
     ]
@@ -34,3 +34,8 @@ def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str 
         lines.append(f"提示（不影响受理，请核实）：共 {len(warnings)} 项。")
         lines += [f"{n}. {issue.describe()}" for n, issue in enumerate(warnings, start=1)]
     return "\n".join(lines) + "\n"
+
+
+def _printable(text: str) -> str:
+    """A file name with newlines and other control characters shown as escapes, so it stays one line."""
+    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
