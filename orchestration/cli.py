@@ -1,4 +1,4 @@
-"""The `wuxing` command: demo, generate-demo, run, score, validate, template, ui and serve."""
+"""The `wuxing` command: demo, generate-demo, run, score, validate, withdraw, template, ui and serve."""
 
 from __future__ import annotations
 
@@ -202,6 +202,22 @@ def _warn_if_closed(period: str) -> None:
               file=sys.stderr)
 
 
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Write an auditable withdrawal return (cells marked 撤回) into landing/ for the next run."""
+    from orchestration.reference import Reference
+    from orchestration.returns.withdraw import write_withdrawal
+
+    home = _home(args).ensure()
+    try:
+        path = write_withdrawal(home.landing, Reference.load(), args.submitter, args.period,
+                                args.indicator, args.unit or [], args.reason or "")
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"已写入撤回报表，下次运行时受理 / withdrawal written, judged by the next run: {path}")
+    return 0
+
+
 def _dagster_env(home: Home) -> dict[str, str]:
     return {**os.environ, "WUXING_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
 
@@ -290,6 +306,12 @@ def parser() -> argparse.ArgumentParser:
     validate = add("validate", cmd_validate, "verdict and notice for one return, without ingesting it")
     validate.add_argument("file")
     validate.add_argument("--landed-at", help='judge as if the file landed then, Beijing time, e.g. "2024-10-09 18:00"')
+    withdraw = add("withdraw", cmd_withdraw, "write a withdrawal (撤回) of reported values into landing/")
+    withdraw.add_argument("--submitter", required=True, help="unit or evaluator that reported the values")
+    withdraw.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
+    withdraw.add_argument("--indicator", required=True, action="append", help="indicator code (repeatable)")
+    withdraw.add_argument("--unit", action="append", help="assessed unit, for an evaluator (repeatable)")
+    withdraw.add_argument("--reason", help="why, kept in the 备注 column")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")

@@ -362,3 +362,17 @@ def test_receipt_says_what_was_replaced_and_kept():
     line = current.summary("E02", PERIOD, "evaluation", correction)
     assert line == "更正 1 个单位 2 项数据，撤回 1 个单位 1 项数据；其余 2 个单位 3 项数据沿用 2025-01-08 报送的数据"
     assert current.summary("E02", "2024Q3", "evaluation", correction) is None  # a first return
+
+
+def test_withdraw_command_writes_a_return_the_validator_accepts(tmp_path, reference, validator, capsys):
+    from orchestration.cli import main
+
+    home = tmp_path / "h"
+    assert main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301",
+                 "--unit", "360100", "--unit", "360200", "--reason", "数据口径有误", "--home", str(home)]) == 0
+    (path,) = (home / "landing").glob("E02_2024Q4_撤回_*.csv")
+    verdict = _verdict(validator, path.name, path.read_bytes())
+    assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
+    assert verdict.values.is_withdrawn.all() and set(verdict.values.unit_code) == {"360100", "360200"}
+    assert main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301",
+                 "--home", str(home)]) == 2  # an evaluator must name the units
