@@ -54,7 +54,7 @@ def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
     before = _scores(home)
     assert len({u for u, _ in before}) == 148
     rows, encoding = _e02_rows(home)
-    head, body = rows[:4], [r for r in rows[4:] if len(r) > 6 and r[1]]
+    head, body = rows[:4], [r for r in rows[4:] if r and r[0].strip().isdigit()]
     correction = [list(r) for r in body if r[1] in CORRECTED]
     for r in correction:
         r[6] = str(CORRECTED[r[1]][0 if r[3] == "SV301" else 1])
