@@ -376,3 +376,13 @@ def test_withdraw_command_writes_a_return_the_validator_accepts(tmp_path, refere
     assert verdict.values.is_withdrawn.all() and set(verdict.values.unit_code) == {"360100", "360200"}
     assert main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301",
                  "--home", str(home)]) == 2  # an evaluator must name the units
+
+
+def test_control_characters_in_a_file_name_never_break_a_notice(validator):
+    from orchestration.returns.notice import render_notice
+
+    name = "360124_2024Q4\n进贤县\r.xlsx"
+    verdict = _verdict(validator, name, b"")
+    notice = render_notice(name, "0" * 64, verdict, None)
+    assert "文件：360124_2024Q4\\x0a进贤县\\x0d.xlsx\n" in notice
+    assert all(not line.startswith(("进贤县", ".xlsx")) for line in notice.splitlines())
