@@ -12,7 +12,7 @@ from pathlib import Path
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, WARNING, Issue
 from orchestration.returns.readers import (KIND_ZH, NotReadable, Row, Sheet, extension_matches, read_calamine,
-                                           read_text, read_xlsx, sniff)
+                                           read_text, sniff)
 from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import clean_text, is_placeholder, is_withdrawal, parse_number
 
@@ -181,9 +181,7 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
     suffix = Path(file_name).suffix.lower()
     try:
         kind = sniff(data, suffix)
-        if kind == "xlsx":
-            sheets = read_xlsx(data)
-        elif kind in ("xls", "ods"):
+        if kind in ("xlsx", "xls", "ods"):
             sheets = read_calamine(data, kind)
         else:
             sheets = read_text(data)

@@ -1,8 +1,9 @@
 """What a return file really is (by its bytes, not its name), and reading each kind into sheets.
 
-.xlsx is read with openpyxl (it exposes number formats, so a 0.855 in a percent cell is 85.5);
-.xls and .ods with python-calamine (cached formula results; it exposes no number formats, so the
-percent cells come from xlrd for .xls and from the XML for .ods);
+.xlsx, .xls and .ods are read with python-calamine (cached formula results). It exposes no number
+formats, so the percent cells (a 0.855 in a percent cell is 85.5) come from the styles and sheet XML
+for .xlsx, from xlrd for .xls and from the content XML for .ods; the text of a formula with no
+stored result (openpyxl) is kept for the notice only.
 CSV and Excel's "Unicode text" (UTF-16, tab-separated) as one sheet.
 """
 
@@ -170,32 +171,6 @@ def read_text(data: bytes) -> list[Sheet]:
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >]")
 
 
-def read_xlsx(data: bytes) -> list[Sheet]:
-    """Every visible sheet of a workbook, formulas read as their cached values (the formula text
-    kept aside only where no result is stored)."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheets = []
-    for worksheet in workbook.worksheets:
-        if worksheet.sheet_state != "visible":
-            continue
-        rows: list[Row] = []
-        percent: set[tuple[int, int]] = set()
-        for r, row in enumerate(worksheet.iter_rows(), start=1):
-            values = []
-            for c, cell in enumerate(row):
-                value = getattr(cell, "value", None)
-                values.append(value)
-                if isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", "") or ""):
-                    percent.add((r, c))
-            rows.append(values)
-        sheets.append(Sheet(name=worksheet.title, rows=rows, percent_cells=percent))
-    workbook.close()
-    if any(_FORMULA_TAG.search(zipfile.ZipFile(io.BytesIO(data)).read(n))
-           for n in zipfile.ZipFile(io.BytesIO(data)).namelist() if n.startswith("xl/worksheets/")):
-        _add_uncached_formulas(data, sheets)
-    return sheets
-
-
 def _add_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
     """The formula text of formula cells with no stored result (a file saved by a program that
     does not calculate), for the notice."""
@@ -209,17 +184,18 @@ def _add_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
             for c, cell in enumerate(row):
                 value = getattr(cell, "value", None)
                 if isinstance(value, str) and value.startswith("=") and r <= len(sheet.rows) \
-                        and c < len(sheet.rows[r - 1]) and sheet.rows[r - 1][c] is None:
+                        and c < len(sheet.rows[r - 1]) and sheet.rows[r - 1][c] in (None, ""):
                     sheet.formulas[(r, c)] = value
     workbook.close()
 
 
 def read_calamine(data: bytes, kind: str) -> list[Sheet]:
-    """Every visible sheet of an .xls or .ods workbook (cached formula results)."""
+    """Every visible sheet of an .xlsx, .xls or .ods workbook (cached formula results; for .xlsx,
+    the formula text of formulas without a result, kept aside for the notice)."""
     from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    percent = _ods_percent_cells(data) if kind == "ods" else _xls_percent_cells(data)
+    percent = {"ods": _ods_percent_cells, "xls": _xls_percent_cells, "xlsx": _xlsx_percent_cells}[kind](data)
     sheets = []
     for meta in workbook.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible:
@@ -228,7 +204,55 @@ def read_calamine(data: bytes, kind: str) -> list[Sheet]:
         rows = [list(row) for row in sheet.to_python(skip_empty_area=False)]
         sheets.append(Sheet(name=meta.name, rows=rows, percent_cells=percent.get(meta.name, set())))
     workbook.close()
+    if kind == "xlsx":
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        if any(_FORMULA_TAG.search(archive.read(n)) for n in archive.namelist() if n.startswith("xl/worksheets/")):
+            _add_uncached_formulas(data, sheets)
     return sheets
+
+
+_XLSX_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"([^>]*)>')
+_ATTR = re.compile(rb'\b([st])="([^"]*)"')
+
+
+def _xlsx_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
+    """Per sheet, the (row, column) of number cells whose style has a percent format (built-in
+    formats 9 and 10, or a custom format with %), read from styles.xml and the sheets' XML."""
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = set(archive.namelist())
+    percent_formats = {9, 10}
+    styles: list[int] = []
+    if "xl/styles.xml" in names:
+        root = ElementTree.fromstring(archive.read("xl/styles.xml"))
+        percent_formats |= {int(f.get("numFmtId")) for f in root.iterfind("m:numFmts/m:numFmt", ns)
+                            if "%" in re.sub(r'"[^"]*"|\\.', "", f.get("formatCode", ""))}
+        styles = [int(xf.get("numFmtId", "0")) for xf in root.iterfind("m:cellXfs/m:xf", ns)]
+    percent_styles = {str(i).encode() for i, fmt in enumerate(styles) if fmt in percent_formats}
+    targets = {rel.get("Id"): rel.get("Target") for rel in ElementTree.fromstring(
+        archive.read("xl/_rels/workbook.xml.rels")).iterfind("p:Relationship", ns)}
+    found: dict[str, set[tuple[int, int]]] = {}
+    for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iterfind("m:sheets/m:sheet", ns):
+        target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
+        path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        cells: set[tuple[int, int]] = set()
+        if percent_styles and path in names:
+            for match in _XLSX_CELL.finditer(archive.read(path)):
+                attrs = dict(_ATTR.findall(match.group(3)))
+                if attrs.get(b"s") in percent_styles and attrs.get(b"t", b"n") == b"n":
+                    cells.add((int(match.group(2)), _column_index(match.group(1).decode())))
+        found[sheet.get("name")] = cells
+    return found
+
+
+def _column_index(letters: str) -> int:
+    """'A' -> 0, 'AB' -> 27."""
+    index = 0
+    for letter in letters:
+        index = index * 26 + ord(letter) - 64
+    return index - 1
 
 
 def _xls_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
