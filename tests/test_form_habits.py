@@ -386,3 +386,11 @@ def test_control_characters_in_a_file_name_never_break_a_notice(validator):
     notice = render_notice(name, "0" * 64, verdict, None)
     assert "文件：360124_2024Q4\\x0a进贤县\\x0d.xlsx\n" in notice
     assert all(not line.startswith(("进贤县", ".xlsx")) for line in notice.splitlines())
+
+
+@pytest.mark.parametrize("name", ["360124_2024Q4.ods", "360124_2024Q4.csv"])
+def test_zip_bomb_under_another_name_is_refused_before_it_is_unpacked(validator, name):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("content.xml", b"0" * 30_000_000)
+    assert _errors(_verdict(validator, name, buffer.getvalue())) == {"zip_bomb"}

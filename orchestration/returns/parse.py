@@ -1,8 +1,7 @@
-"""Reading a return file (xlsx or csv) into its metadata and a long table of values."""
+"""Reading a return file (xlsx, xls, ods or csv) into its metadata and a long table of values."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
@@ -11,10 +10,11 @@ from pathlib import Path
 
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, WARNING, Issue
-from orchestration.returns.readers import (KIND_ZH, NotReadable, Row, Sheet, extension_matches, read_calamine,
-                                           read_text, sniff)
+from orchestration.returns.readers import (KIND_ZH, ZIP_MAGIC, NotReadable, Row, Sheet, extension_matches,
+                                           read_calamine, read_text, sniff)
 from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import clean_text, is_placeholder, is_withdrawal, parse_number
+
 
 @dataclass
 class ParsedReturn:
@@ -147,7 +147,7 @@ def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedRe
         return _structural(file_name, "file_too_large",
                            f"文件大小 {len(data):,} 字节，超过上限 {settings.max_file_bytes:,} 字节",
                            "请删除图片、多余工作表和空白行列后重新保存报送")
-    if Path(file_name).suffix.lower() == ".xlsx":
+    if data.startswith(ZIP_MAGIC):  # any zip (.xlsx, .ods, or one renamed), whatever its name
         try:
             unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
