@@ -1,4 +1,4 @@
-"""The `wuxing` command: demo, generate-demo, run, score, validate, template, ui and serve."""
+"""The `wuxing` command: demo, generate-demo, run, score, validate, withdraw, template, ui and serve."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -151,9 +152,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
-    verdict, notice = check_file(_home(args), Reference.load(), path.name, path.read_bytes())
+    landed_at = None
+    if args.landed_at:
+        landed_at = _beijing_time(args.landed_at)
+        if landed_at is None:
+            print(f"无法识别的时间 / unrecognised time: {args.landed_at}（示例 / e.g. \"2024-10-09 18:00\"）",
+                  file=sys.stderr)
+            return 2
+        print(f"按 {landed_at:%Y-%m-%d %H:%M} 北京时间送达判断 / judged as landed at that Beijing time")
+    verdict, notice = check_file(_home(args), Reference.load(), path.name, path.read_bytes(), landed_at)
     print(notice, end="")
     return 0 if verdict.status == "accepted" else 1
+
+
+def _beijing_time(text: str) -> datetime | None:
+    """'2024-10-09 18:00' (or a date, or ISO with an offset) as an aware time; no offset = Beijing."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("T", " "))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone(timedelta(hours=8)))
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -168,6 +186,35 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     print(f"已生成填报模板 / template written: {path}")
+    _warn_if_closed(args.period)
+    return 0
+
+
+def _warn_if_closed(period: str) -> None:
+    """Warn on stderr when the period of a template is already closed for returns."""
+    from orchestration.returns.settings import ValidationSettings
+
+    today = datetime.now(timezone(timedelta(hours=8))).date()
+    known = ValidationSettings.load().periods.get(period)
+    if known is not None and known.closed_on is not None and today >= known.closed_on:
+        print(f"注意：{period} 已于 {known.closed_on:%Y-%m-%d} 关闭，此后按本模板报送的报表不会直接计分，"
+              "将被暂缓处理（须经考核办同意方可补报） / warning: the period is closed; returns for it will be held",
+              file=sys.stderr)
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    """Write an auditable withdrawal return (cells marked 撤回) into landing/ for the next run."""
+    from orchestration.reference import Reference
+    from orchestration.returns.withdraw import write_withdrawal
+
+    home = _home(args).ensure()
+    try:
+        path = write_withdrawal(home.landing, Reference.load(), args.submitter, args.period,
+                                args.indicator, args.unit or [], args.reason or "")
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"已写入撤回报表，下次运行时受理 / withdrawal written, judged by the next run: {path}")
     return 0
 
 
@@ -256,7 +303,15 @@ def parser() -> argparse.ArgumentParser:
     score = add("score", cmd_score, "re-score one period, or a range of periods (backfill), and publish")
     score.add_argument("start", help="quarter (2024Q3) or year (2024, the annual roll-up)")
     score.add_argument("end", nargs="?", help="last period of a range (default: start alone)")
-    add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
+    validate = add("validate", cmd_validate, "verdict and notice for one return, without ingesting it")
+    validate.add_argument("file")
+    validate.add_argument("--landed-at", help='judge as if the file landed then, Beijing time, e.g. "2024-10-09 18:00"')
+    withdraw = add("withdraw", cmd_withdraw, "write a withdrawal (撤回) of reported values into landing/")
+    withdraw.add_argument("--submitter", required=True, help="unit or evaluator that reported the values")
+    withdraw.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
+    withdraw.add_argument("--indicator", required=True, action="append", help="indicator code (repeatable)")
+    withdraw.add_argument("--unit", action="append", help="assessed unit, for an evaluator (repeatable)")
+    withdraw.add_argument("--reason", help="why, kept in the 备注 column")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")

@@ -90,7 +90,11 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
 
 
 def return_counts(database: Path) -> dict[str, int]:
-    """Returns by verdict in a published log: accepted / rejected / superseded (0 when none)."""
+    """Returns by verdict in a published log: accepted / rejected / superseded, and accepted with
+    warnings (0 when none)."""
     with duckdb.connect(str(database), read_only=True) as con:
         counts = dict(con.execute("select status, count(*) from marts.mart_return_log group by status").fetchall())
-    return {status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")}
+        warned = con.execute("select count(*) from marts.mart_return_log "
+                             "where status <> 'rejected' and warning_count > 0").fetchone()[0]
+    return {**{status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")},
+            "with_warnings": int(warned)}

@@ -14,7 +14,7 @@ from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.writer import write_return
 
-INSTRUCTIONS_SHEET = "填报说明"
+INSTRUCTIONS_SHEET = layout.INSTRUCTIONS_SHEET
 PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 NA_TEXT = "不适用"
 VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "signed": "数值(可为负)",

@@ -48,6 +48,7 @@ create table if not exists raw.return_issues (
     fix_zh varchar not null
 );
 alter table raw.return_files add column if not exists landed_at timestamp;
+alter table raw.return_values add column if not exists is_withdrawn boolean;
 """
 
 

@@ -15,8 +15,9 @@ from orchestration.returns.archive import ArchivedFile, archived_files
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
 from orchestration.returns.parse import ParsedReturn, parse_return
+from orchestration.returns.supersession import CurrentValues
 from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, SuiteRun, Verdict
-from orchestration.warehouse import connect, ensure_raw_tables
+from orchestration.warehouse import connect, ensure_raw_tables, table_exists
 
 CHINA = timezone(timedelta(hours=8))  # deadlines and closing days are calendar days in China
 
@@ -68,11 +69,26 @@ def load_history(home: Home) -> pd.DataFrame:
 
 
 def judge(submissions: list[Submission], validator: ReturnValidator,
-          history: pd.DataFrame | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+          history: pd.DataFrame | None = None,
+          reported: set[tuple[str, str]] | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
     """Parse and validate a batch of submissions: the one path the pipeline and the CLI share."""
     parsed = [_parse(s, validator) for s in submissions]
     landed = [s.landed_at.astimezone(CHINA).date() for s in submissions]
-    return validator.validate(parsed, landed, history)
+    return validator.validate(parsed, landed, history, reported)
+
+
+def current_values(home: Home) -> CurrentValues:
+    """The values accepted so far, per submitter and period (for partial corrections); none when
+    the warehouse does not exist yet or is being written by a run."""
+    if not home.warehouse.exists():
+        return CurrentValues()
+    try:
+        with connect(home.warehouse, read_only=True) as con:
+            if not table_exists(con, "raw", "return_values"):
+                return CurrentValues()
+            return CurrentValues.load(con)
+    except duckdb.IOException:
+        return CurrentValues()
 
 
 def pending_files(home: Home) -> list[ArchivedFile]:
@@ -123,11 +139,19 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     if not items:
         return report
     validator = ReturnValidator(reference, docs_dir=home.root)
-    verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home))
+    current = current_values(home)
+    verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home),
+                                        current.reported)
     report.data_docs = str(validator.docs_index) if validator.docs_index else None
     for item, verdict in zip(items, verdicts):
+        summary = None
+        if verdict.status == "accepted":
+            summary = current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values)
+            current.add(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values,
+                        item.received_at)
         notice = render_notice(item.file_name, item.sha256, verdict,
-                               reference.unit_name.get(verdict.submitter_code or ""), item.received_at)
+                               reference.unit_name.get(verdict.submitter_code or ""), item.received_at,
+                               supersession=summary)
         stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
@@ -142,10 +166,16 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     return report
 
 
-def check_file(home: Home, reference: Reference, file_name: str, data: bytes) -> tuple[Verdict, str]:
-    """Verdict and notice for one file as if it landed now, without ingesting it (`wuxing validate`)."""
+def check_file(home: Home, reference: Reference, file_name: str, data: bytes,
+               landed_at: datetime | None = None) -> tuple[Verdict, str]:
+    """Verdict and notice for one file as if it landed at `landed_at` (default now), without
+    ingesting it (`wuxing validate`)."""
     now = datetime.now(timezone.utc)
-    (verdict,), _ = judge([Submission(file_name, data, now)], ReturnValidator(reference), load_history(home))
+    current = current_values(home)
+    (verdict,), _ = judge([Submission(file_name, data, landed_at or now)], ReturnValidator(reference),
+                          load_history(home), current.reported)
+    summary = current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values) \
+        if verdict.status == "accepted" else None
     notice = render_notice(file_name, hashlib.sha256(data).hexdigest(), verdict,
-                           reference.unit_name.get(verdict.submitter_code or ""), now)
+                           reference.unit_name.get(verdict.submitter_code or ""), now, supersession=summary)
     return verdict, notice

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 TEMPLATE_VERSION = "v1"
 DATA_SHEET = "填报表"
+INSTRUCTIONS_SHEET = "填报说明"
 
 # Row 2 of a return: label cells, each followed by its value cell.
 META_UNIT_CODE = "填报单位代码"
@@ -33,7 +34,12 @@ EVALUATION_HEADER = (
     COL_NOTE,
 )
 
-SIGNATURE_LABELS = ("填表人", "联系电话", "填报日期", "审核人", "单位负责人")
+# A row under the table whose first filled cell starts with one of these ends the table: notes,
+# seals and signatures (填报单位（盖章）, 审核人, 填报人, 联系电话, 填报日期 …).
+SIGNATURE_LABELS = ("填表人", "联系电话", "填报日期", "审核人", "单位负责人", "填报人", "制表人", "负责人",
+                    "分管领导", "主要领导", "审核", "注:", "注：", "注1", "说明:", "说明：", "备注:", "备注：",
+                    "填报单位(盖章)", "填报单位（盖章）", "单位(盖章)", "单位（盖章）", "(盖章)", "（盖章）",
+                    "盖章", "日期:", "日期：")
 
 TITLE_ROW = 1
 META_ROW = 2

@@ -1,32 +1,19 @@
-"""Reading a return file (xlsx or csv) into its metadata and a long table of values."""
+"""Reading a return file (xlsx, xls, ods or csv) into its metadata and a long table of values."""
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from orchestration.returns import layout
-from orchestration.returns.issues import ERROR, Issue
+from orchestration.returns.issues import ERROR, WARNING, Issue
+from orchestration.returns.readers import (KIND_ZH, ZIP_MAGIC, NotReadable, Row, Sheet, extension_matches,
+                                           read_calamine, read_text, sniff)
 from orchestration.returns.settings import ValidationSettings
-from orchestration.returns.values import clean_text, is_placeholder, parse_number
-
-Row = list[object]
-
-
-
-@dataclass
-class Sheet:
-    """One sheet as rows of cell values, and which cells are formatted as percent."""
-
-    name: str
-    rows: list[Row]
-    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+from orchestration.returns.values import clean_text, is_placeholder, is_withdrawal, parse_number
 
 
 @dataclass
@@ -39,71 +26,53 @@ class ParsedReturn:
     submitter_text: str = ""
     period_text: str = ""
     template_version: str = ""
-    # One dict per data row: source_row, unit_text, indicator_code, value_text, value, placeholder.
+    # One dict per data row: source_row, unit_text, indicator_code, value_text, value, placeholder,
+    # withdrawn (the cell says 撤回), formula (the text of a formula with no stored result, else '').
     rows: list[dict[str, object]] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # problems that stop reading
+    notes: list[Issue] = field(default_factory=list)  # warnings found while reading (the file is read)
 
 
-def _decode(data: bytes) -> str:
-    """Decode CSV bytes: a BOM decides, else strict UTF-8, else GB18030."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
-def _read_csv(data: bytes) -> list[Sheet]:
-    """A CSV as one sheet."""
-    text = _decode(data)
-    return [Sheet(name=layout.DATA_SHEET, rows=[list(r) for r in csv.reader(io.StringIO(text))])]
-
-
-def _read_xlsx(data: bytes) -> list[Sheet]:
-    """Every visible sheet of a workbook, with formulas read as their cached values."""
-    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    sheets = []
-    for worksheet in workbook.worksheets:
-        if worksheet.sheet_state != "visible":
-            continue
-        rows: list[Row] = []
-        percent: set[tuple[int, int]] = set()
-        for r, row in enumerate(worksheet.iter_rows(), start=1):
-            values = []
-            for c, cell in enumerate(row):
-                value = getattr(cell, "value", None)
-                values.append(value)
-                if isinstance(value, (int, float)) and "%" in (getattr(cell, "number_format", "") or ""):
-                    percent.add((r, c))
-            rows.append(values)
-        sheets.append(Sheet(name=worksheet.title, rows=rows, percent_cells=percent))
-    workbook.close()
-    return sheets
-
-
-def _header_index(rows: list[Row]) -> int | None:
-    """0-based index of the header row: the first row with an 指标代码 cell."""
+def _header_index(rows: list[Row], need_value: bool = True) -> int | None:
+    """0-based index of the header row: the first row with an 指标代码 cell (and, with
+    `need_value`, a 填报值 cell, which the 填报说明 sheet's tables lack)."""
     for i, row in enumerate(rows):
-        if layout.COL_INDICATOR_CODE in {clean_text(c) for c in row}:
+        labels = {clean_text(c) for c in row}
+        if layout.COL_INDICATOR_CODE in labels and (not need_value or layout.COL_VALUE in labels):
             return i
     return None
 
 
+def _label(cell: str) -> tuple[str, str] | None:
+    """A metadata label cell -> (label, value typed in the same cell, e.g. 填报单位：南昌县)."""
+    for label in sorted(layout.META_LABELS, key=len, reverse=True):
+        if cell.startswith(label):
+            rest = cell[len(label):]
+            if not rest or rest[0] in ":：":
+                return label, rest.lstrip(":：").strip()
+    return None
+
+
 def _meta(rows: list[Row]) -> dict[str, str]:
-    """Label -> value for the metadata cells above the header (the value is the next filled cell)."""
+    """Label -> value for the metadata cells above the header: the rest of the label's cell, else
+    the next filled cell unless that is another label (an empty code cell is empty, not a label)."""
     found: dict[str, str] = {}
     for row in rows:
         cells = [clean_text(c) for c in row]
         for i, cell in enumerate(cells):
-            label = cell.rstrip(":：")
-            if label in layout.META_LABELS and label not in found:
-                found[label] = next((v for v in cells[i + 1:] if v), "")
+            labelled = _label(cell)
+            if labelled is None or labelled[0] in found:
+                continue
+            label, value = labelled
+            if not value:
+                following = next((v for v in cells[i + 1:] if v), "")
+                value = "" if _label(following) else following
+            found[label] = value
     return found
 
 
 def _is_signature(cells: list[str]) -> bool:
-    """True for the signature block below the data (填表人：…)."""
+    """True for the notes and signature block below the data (注：…, 填表人：…, （盖章）)."""
     first = next((c for c in cells if c), "")
     return any(first.startswith(label) for label in layout.SIGNATURE_LABELS)
 
@@ -147,6 +116,7 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
         value_cell = cell(layout.COL_VALUE)
         value_text = clean_text(value_cell)
         percent = (offset, col.get(layout.COL_VALUE, -1)) in sheet.percent_cells
+        formula = sheet.formulas.get((offset, col.get(layout.COL_VALUE, -1)), "")
         records.append({
             "source_row": offset,
             "unit_text": clean_text(cell(layout.COL_TARGET_UNIT_CODE)),
@@ -154,6 +124,8 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
             "value_text": value_text,
             "value": parse_number(value_cell, percent_format=percent),
             "placeholder": is_placeholder(value_text),
+            "withdrawn": is_withdrawal(value_text),
+            "formula": formula,
         })
     return records
 
@@ -175,7 +147,7 @@ def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedRe
         return _structural(file_name, "file_too_large",
                            f"文件大小 {len(data):,} 字节，超过上限 {settings.max_file_bytes:,} 字节",
                            "请删除图片、多余工作表和空白行列后重新保存报送")
-    if Path(file_name).suffix.lower() == ".xlsx":
+    if data.startswith(ZIP_MAGIC):  # any zip (.xlsx, .ods, or one renamed), whatever its name
         try:
             unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
@@ -187,6 +159,18 @@ def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedRe
     return None
 
 
+def _data_sheet(sheets: list[Sheet]) -> tuple[Sheet, int] | None:
+    """The sheet holding the data, chosen by content: a header row with 指标代码 and 填报值 (the
+    sheet named 填报表 first, then the one with most rows under its header); failing that, a sheet
+    with an 指标代码 header other than the instructions, so the notice names the missing column."""
+    full = [(s, i) for s in sheets if (i := _header_index(s.rows)) is not None]
+    if full:
+        return max(full, key=lambda c: (c[0].name == layout.DATA_SHEET, len(c[0].rows) - c[1]))
+    partial = [(s, i) for s in sheets if (i := _header_index(s.rows, need_value=False)) is not None]
+    partial.sort(key=lambda c: c[0].name == layout.INSTRUCTIONS_SHEET)
+    return partial[0] if partial else None
+
+
 def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedReturn:
     """Read a return's bytes; problems that stop reading become issues, never exceptions."""
     refused = _gate(file_name, data, settings)
@@ -196,22 +180,27 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
         return _structural(file_name, "empty_file", "文件为空", "请用填报模板填写后重新报送")
     suffix = Path(file_name).suffix.lower()
     try:
-        if suffix == ".xlsx":
-            sheets = _read_xlsx(data)
-        elif suffix == ".csv":
-            sheets = _read_csv(data)
+        kind = sniff(data, suffix)
+        if kind in ("xlsx", "xls", "ods"):
+            sheets = read_calamine(data, kind)
         else:
-            return _structural(file_name, "unsupported_format", f"不支持的文件类型「{suffix or '无扩展名'}」",
-                               "请报送 .xlsx 工作簿或 .csv 文件")
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, UnicodeDecodeError, csv.Error):
+            sheets = read_text(data)
+    except NotReadable as refused:
+        return _structural(file_name, refused.rule, refused.message_zh, refused.fix_zh)
+    except Exception as error:  # noqa: BLE001 - any reader failure is a notice, never a traceback
+        if "password" in type(error).__name__.lower() or "password" in str(error).lower():
+            return _structural(file_name, "password_protected", "工作簿设置了密码（已加密），无法读取",
+                               "请在 Excel 或 WPS 中清除打开密码后保存，用新文件重新报送")
         return _structural(file_name, "unreadable", "文件无法打开或已损坏",
                            "请用 Excel 或 WPS 重新保存为 .xlsx（或 UTF-8 编码的 .csv）后重新报送")
-    candidates = [(s, _header_index(s.rows)) for s in sheets]
-    candidates = [(s, i) for s, i in candidates if i is not None]
-    if not candidates:
+    notes = [] if extension_matches(kind, suffix) else [Issue(
+        "wrong_extension", WARNING, f"文件扩展名「{suffix or '无'}」与内容不符：文件实际是{KIND_ZH[kind]}，已按实际格式读取",
+        f"以后请用正确的扩展名保存（在 Excel 或 WPS 中「另存为」选择所需格式，不要直接改文件名）")]
+    chosen = _data_sheet(sheets)
+    if chosen is None:
         return _structural(file_name, "no_header", f"找不到含「{layout.COL_INDICATOR_CODE}」的表头行",
                            "请使用最新填报模板，不要删除或改动表头行")
-    sheet, header_at = next(((s, i) for s, i in candidates if s.name == layout.DATA_SHEET), candidates[0])
+    sheet, header_at = chosen
     header = set(_header(sheet.rows, header_at)[0])
     meta = _meta(sheet.rows[:header_at])
     parsed = ParsedReturn(
@@ -222,6 +211,7 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
         submitter_text=meta.get(layout.META_UNIT_CODE) or meta.get(layout.META_UNIT_NAME, ""),
         period_text=meta.get(layout.META_PERIOD, ""),
         template_version=meta.get(layout.META_TEMPLATE, ""),
+        notes=notes,
     )
     if layout.COL_VALUE not in header:
         parsed.issues.append(Issue("no_header", ERROR, f"表头缺少「{layout.COL_VALUE}」列",

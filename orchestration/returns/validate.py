@@ -39,7 +39,7 @@ _SEEN_COLUMN = {"value": "value_text", "reportable_key": "indicator_code", "subm
                 "placeholder": "value_text", "value_fraction": "value_text", "change_ratio": "value_text",
                 "whole_value": "value_text", "file_name_code": "file_name", "file_name_period": "file_name",
                 "days_late": "landed_on", "identical_to_previous": "period"}
-_NAME_CODE = re.compile(r"^(\d{6}|D\d{3}|E\d{2})(?=[_\-. ])")
+_NAME_TOKEN = re.compile(r"[0-9A-Za-z]+")
 _NAME_PERIOD = re.compile(r"(?<![0-9A-Za-z])(\d{4}Q[1-4])(?![0-9A-Za-z])", re.IGNORECASE)
 
 
@@ -139,31 +139,50 @@ class ReturnValidator:
         name = normalise_name(text)
         return self.reference.name_to_code.get(name, name)
 
-    def _frame(self, items: list[tuple[int, ParsedReturn, date]]) -> pd.DataFrame:
+    def _name_code(self, file_name: str) -> str | None:
+        """The first unit or evaluator code in a file name (a date or serial in front is skipped)."""
+        codes = self.parameters["known_units"] + self.parameters["known_evaluators"]
+        return next((t for t in _NAME_TOKEN.findall(file_name) if t.upper() in codes), None)
+
+    def _identity(self, parsed: ParsedReturn) -> tuple[str, str]:
+        """Submitter code and period of a return: from its content first, from its file name second."""
+        name_period = _NAME_PERIOD.search(parsed.file_name)
+        submitter = self._resolve(parsed.submitter_text) or (self._name_code(parsed.file_name) or "").upper()
+        period = (normalise_period(parsed.period_text) or parsed.period_text
+                  or (name_period.group(1).upper() if name_period else ""))
+        return submitter, period
+
+    def _frame(self, items: list[tuple[int, ParsedReturn, date]],
+               prior: set[tuple[str, str]] | None = None) -> pd.DataFrame:
         """One row per data row of every return in `items` (plus one per missing required
-        indicator of a unit return), tagged with its file and the reference facts the suites check."""
+        indicator of a unit return that is the first for its unit and period; `prior` holds the
+        (unit, period) pairs reported before), tagged with its file and the reference facts."""
         ref = self.reference
+        prior = prior or set()
         records: list[dict[str, object]] = []
         for key, parsed, landed in items:
-            submitter = self._resolve(parsed.submitter_text)
-            period = normalise_period(parsed.period_text) or parsed.period_text
-            name_code = _NAME_CODE.match(parsed.file_name)
+            submitter, period = self._identity(parsed)
+            name_code = self._name_code(parsed.file_name)
             name_period = _NAME_PERIOD.search(parsed.file_name)
             tags = {"file_key": key, "file_name": parsed.file_name, "sheet": parsed.sheet,
                     "submitter_text": parsed.submitter_text, "submitter_code": submitter,
                     "period_text": parsed.period_text, "period": period,
                     "period_status": self.settings.period_status(period, landed),
                     "template_version": parsed.template_version, "landed_on": landed.isoformat(),
-                    "file_name_code": name_code.group(1) if name_code else None,
+                    "file_name_code": name_code.upper() if name_code else None,
                     "file_name_period": name_period.group(1).upper() if name_period else None}
             rows = parsed.rows
             if parsed.return_type == layout.RETURN_TYPE_UNIT:
                 tags |= {"unit_text": parsed.submitter_text, "unit_code": submitter, "source": "self"}
                 tier = ref.unit_tier.get(submitter)
                 present = {row["indicator_code"] for row in rows}
+                # A later return of a unit that already reported the period may carry only the values it
+                # corrects: the rest stay as reported (supersession is per value), so none is missing.
+                required = [] if (submitter, period) in prior else self._required(tier, period)
                 rows = rows + [{"source_row": None, "indicator_code": code, "value_text": "", "value": None,
-                                "placeholder": False}
-                               for code in self._required(tier, period) if code not in present]
+                                "placeholder": False, "withdrawn": False, "formula": ""}
+                               for code in required if code not in present]
+                prior.add((submitter, period))
             else:
                 tags |= {"unit_code": None, "source": submitter}
             records += [row | tags for row in rows]
@@ -173,6 +192,10 @@ class ReturnValidator:
         frame = frame.merge(self._facts, on="indicator_code", how="left")
         frame["value"] = frame.value.astype(float)
         frame["unit_tier"] = frame.unit_code.map(ref.unit_tier)
+        frame["withdrawn"] = frame.withdrawn.fillna(False).astype(bool)
+        frame["formula"] = frame.formula.fillna("")
+        frame["expected_zh"] = [_expected(t, na, f) for t, na, f in
+                                zip(frame.value_type, frame.allow_na, frame.formula)]
         frame["is_na"] = frame.placeholder.astype(bool) & (frame.allow_na == "true")
         frame["reportable_key"] = (frame.source + ":" + frame.unit_tier.fillna("") + ":"
                                    + frame.indicator_code)
@@ -246,14 +269,15 @@ class ReturnValidator:
                         continue
                     seen_file_rules.add((key, meta["rule"]))
                 fields = {k: _blank_if_missing(v) for k, v in row.items()}
+                file_level = meta["scope"] == "file"
                 found.setdefault(key, []).append(Issue(
                     rule=meta["rule"],
                     severity=meta["severity"],
                     message_zh=meta["message_zh"].format(**fields),
                     fix_zh=meta["fix_zh"].format(**fields),
                     sheet=row["sheet"],
-                    source_row=None if meta["scope"] == "file" or fields["source_row"] == "" else int(row["source_row"]),
-                    column_name=meta["column_zh"],
+                    source_row=None if file_level or fields["source_row"] == "" else int(row["source_row"]),
+                    column_name=None if file_level else meta["column_zh"],
                     value_seen=str(fields.get(_SEEN_COLUMN.get(column, column), "")),
                 ))
         return found
@@ -289,9 +313,11 @@ class ReturnValidator:
         return frame
 
     def validate(self, parsed: list[ParsedReturn], landed: list[date],
-                 history: pd.DataFrame | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+                 history: pd.DataFrame | None = None,
+                 reported: set[tuple[str, str]] | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
         """Verdicts for a batch of parsed returns (same order; `landed` is the day each file landed)
-        and a summary per suite run. `history` holds earlier accepted values (HISTORY_COLUMNS)."""
+        and a summary per suite run. `history` holds earlier accepted values (HISTORY_COLUMNS);
+        `reported` the (submitter, period) pairs with an earlier accepted return."""
         by_type: dict[str, list[tuple[int, ParsedReturn, date]]] = {}
         for key, (item, day) in enumerate(zip(parsed, landed)):
             if not item.issues:
@@ -313,7 +339,7 @@ class ReturnValidator:
                 flagged_returns=len(found), result=result))
 
         for return_type, items in by_type.items():
-            frame = self._frame(items)
+            frame = self._frame(items, reported)
             run(SUITE_FOR_TYPE[return_type], frame)
             frames.append(frame)
         everything = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
@@ -326,13 +352,36 @@ class ReturnValidator:
                 run(WARNINGS_SUITE, warnings)
         rows_by_file = dict(iter(everything[everything.source_row.notna()].groupby("file_key", sort=False))) \
             if frames else {}
+        identities = [self._identity(item) for item in parsed]
         return [Verdict(
             return_type=item.return_type,
-            submitter_code=self._resolve(item.submitter_text) or None,
-            period=normalise_period(item.period_text) or item.period_text or None,
+            submitter_code=identities[key][0] or None,
+            period=identities[key][1] or None,
             values=_values(rows_by_file.get(key)),
-            issues=item.issues + sorted(issues.get(key, []), key=_issue_order),
+            issues=item.issues + sorted(item.notes + issues.get(key, []), key=_issue_order),
         ) for key, item in enumerate(parsed)], runs
+
+
+_EXPECTED_ZH = {
+    "rate": "请填写 0 至 100 的数字（百分点，如 85 或 85%）",
+    "count": "请填写不小于 0 的整数（没有发生的填 0）",
+    "amount": "请填写不小于 0 的数字（没有发生的填 0）",
+    "signed": "请填写数字，负数直接写负号（如 -1.5）",
+    "score": "请填写 0 至 100 的分数",
+    "flag": "是/否类指标请填数字：是填 1，否填 0（不要填文字“是”“否”）",
+}
+
+
+def _expected(value_type: object, allow_na: object, formula: str) -> str:
+    """What to write in a value cell of this type (the fix of not_a_number), in Chinese."""
+    text = _EXPECTED_ZH.get(value_type if isinstance(value_type, str) else "", "请填写阿拉伯数字")
+    if allow_na == "true":
+        text += "；确实不适用的填“不适用”"
+    text += "；说明、附件等内容请写在“备注”列，本列只填数字"
+    if formula:
+        text = (f"该单元格是公式「{formula}」，文件中没有保存计算结果（常见于用程序生成或未重新计算的文件）："
+                f"请在 Excel 或 WPS 中打开、确认显示出数值后保存，或直接填写数值。{text}")
+    return text
 
 
 def _blank_if_missing(value: object) -> object:
@@ -349,7 +398,8 @@ def _values(rows: pd.DataFrame | None) -> pd.DataFrame:
     """The rows of one return as raw.return_values columns (sha256 added by the recorder)."""
     columns = ["unit_code", "period", "indicator_code", "value", "value_text", "is_na", "sheet", "source_row"]
     if rows is None:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns + ["is_withdrawn"])
     out = rows[columns].copy()
-    out.loc[out.is_na, "value"] = None
+    out["is_withdrawn"] = rows.withdrawn.astype(bool)
+    out.loc[out.is_na | out.is_withdrawn, "value"] = None
     return out.reset_index(drop=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from decimal import Decimal
 
 PLACEHOLDERS = frozenset({"—", "——", "-", "--", "/", "无", "不适用", "n/a", "na"})
+WITHDRAWAL_MARKS = frozenset({"撤回", "撤销"})  # the cell withdraws an earlier value of the same cell
 MINUS_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-"})  # −, ‒, – typed for a minus
 
 _CN_QUARTER = {"一": "1", "二": "2", "三": "3", "四": "4", "1": "1", "2": "2", "3": "3", "4": "4"}
@@ -29,6 +32,11 @@ def is_placeholder(text: str) -> bool:
     return text.lower() in PLACEHOLDERS
 
 
+def is_withdrawal(text: str) -> bool:
+    """True for the mark that withdraws an earlier reported value (撤回)."""
+    return text in WITHDRAWAL_MARKS
+
+
 def parse_number(cell: object, percent_format: bool = False) -> float | None:
     """A typed value as a number in the indicator's unit, or None when it is not a number.
 
@@ -38,16 +46,27 @@ def parse_number(cell: object, percent_format: bool = False) -> float | None:
     if isinstance(cell, bool):
         return None
     if isinstance(cell, (int, float)):
-        return float(cell) * 100 if percent_format else float(cell)
+        if cell != cell or cell in (float("inf"), float("-inf")):
+            return None
+        number = as_displayed(cell)
+        return float(number * 100 if percent_format else number)
     text = clean_text(cell).translate(MINUS_SIGNS).replace(",", "").replace(" ", "")
     if not text:
         return None
     if text.endswith("%"):
         text = text[:-1]
     try:
-        return float(text)
-    except ValueError:
+        number = Decimal(text)
+    except ArithmeticError:
         return None
+    value = float(number) if number.is_finite() else None
+    return value if value is not None and math.isfinite(value) else None
+
+
+def as_displayed(number: int | float) -> Decimal:
+    """A spreadsheet number as the decimal the clerk saw: at most 15 significant digits, as Excel
+    and WPS display and store them (0.689 in a percent cell is 68.9, not 68.89999999999999)."""
+    return Decimal(f"{number:.15g}")
 
 
 def normalise_period(text: str) -> str | None:
@@ -60,6 +79,15 @@ def normalise_period(text: str) -> str | None:
     return None
 
 
+_NUMERIC_CODE = re.compile(r"^\d+(\.\d*)?(e\+?\d+)?$", re.IGNORECASE)
+
+
 def normalise_name(text: str) -> str:
-    """A unit name or code as typed, with spaces of any width removed."""
-    return re.sub(r"\s+", "", clean_text(text))
+    """A unit name or code as typed, with spaces of any width removed; a code a spreadsheet turned
+    into a number (360481.0, 3.60481E+05) back into its digits."""
+    name = re.sub(r"\s+", "", clean_text(text))
+    if _NUMERIC_CODE.match(name) and not name.isdigit():
+        number = Decimal(name)
+        if number == number.to_integral_value():
+            return str(int(number))
+    return name

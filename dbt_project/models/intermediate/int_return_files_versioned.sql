@@ -1,8 +1,10 @@
 -- Rule 1 (versions). A file belongs to (submitter_code, period).
 --   version   = 1, 2, ... over ALL files received for the pair, in (received_at, sha256) order;
---   current   = the latest (received_at, sha256) among the pair's accepted files;
---   status    = 'accepted' for the current file, 'superseded' for older accepted files,
---               'rejected' for files rejected by validation.
+--   current   = an accepted file that still provides at least one current value (rule 1b,
+--               int_return_values_versioned: a later file replaces only the values it carries);
+--   status    = 'accepted' for a current file (wholly or partly), 'superseded' for an accepted
+--               file whose every value a later file replaced, 'rejected' for files rejected by
+--               validation.
 with files as (
     select * from {{ ref('stg_returns__files') }}
 ),
@@ -17,15 +19,13 @@ files_numbered as (
     from files
 ),
 
-accepted_files_by_recency as (
+values_per_file as (
     select
         sha256,
-        row_number() over (
-            partition by submitter_code, period
-            order by received_at desc, sha256 desc
-        ) as accepted_recency
-    from files
-    where status = 'accepted'
+        count(*)                                as values_carried,
+        count(*) filter (where is_current)      as values_current
+    from {{ ref('int_return_values_versioned') }}
+    group by sha256
 ),
 
 versioned as (
@@ -43,18 +43,21 @@ versioned as (
         files.status                                        as ingest_status,
         case
             when files.status <> 'accepted' then 'rejected'
-            when accepted_files_by_recency.accepted_recency = 1 then 'accepted'
+            when coalesce(values_per_file.values_current, 0) > 0 then 'accepted'
             else 'superseded'
         end                                                 as status,
-        coalesce(accepted_files_by_recency.accepted_recency = 1, false) as is_current,
+        files.status = 'accepted'
+            and coalesce(values_per_file.values_current, 0) > 0 as is_current,
+        coalesce(values_per_file.values_carried, 0)         as values_carried,
+        coalesce(values_per_file.values_current, 0)         as values_current,
         files.reasons,
         files.error_count,
         files.warning_count
     from files
     inner join files_numbered
         on files_numbered.sha256 = files.sha256
-    left join accepted_files_by_recency
-        on accepted_files_by_recency.sha256 = files.sha256
+    left join values_per_file
+        on values_per_file.sha256 = files.sha256
 )
 
 select * from versioned

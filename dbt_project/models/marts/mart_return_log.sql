@@ -1,4 +1,5 @@
--- Every return file received, with its version and whether it is current, superseded or rejected.
+-- Every return file received, with its version and whether it is current (for all or some of
+-- its values), superseded (every value replaced by later files) or rejected.
 with files as (
     select * from {{ ref('int_return_files_versioned') }}
 )
@@ -16,6 +17,8 @@ select
     cast(return_type as varchar)        as return_type,
     cast(error_count as integer)        as error_count,
     cast(warning_count as integer)      as warning_count,
-    cast(is_current as boolean)         as is_current
+    cast(is_current as boolean)         as is_current,
+    cast(values_carried as bigint)      as values_carried,
+    cast(values_current as bigint)      as values_current
 from files
 order by received_at, sha256

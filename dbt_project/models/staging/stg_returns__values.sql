@@ -12,6 +12,7 @@ cleaned as (
         value,
         value_text,
         coalesce(is_na, false)                    as is_na,
+        coalesce(is_withdrawn, false)             as is_withdrawn,
         sheet,
         source_row
     from source

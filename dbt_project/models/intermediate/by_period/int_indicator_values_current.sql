@@ -1,17 +1,14 @@
--- Rule 2 (current values). The values of current files only, one row per (unit, period, indicator).
+-- Rule 2 (current values). The current values (rule 1b: the latest accepted file carrying each
+-- value; a withdrawn value is no value), one row per (unit, period, indicator).
 --   unit returns        -> the submitting unit's own values (unit_code = submitter_code);
 --   evaluation returns  -> values the evaluator reports for many units (unit_code per row).
 -- A value is taken only from the indicator's designated source (indicators.source: 'self' = the
 -- unit's own return, otherwise that evaluator's return), as the validator and the template do.
--- Should a current file repeat an indicator for a unit, its first row (lowest source_row) wins.
-with current_files as (
-    select sha256, return_type, submitter_code, period, received_at
-    from {{ for_selected_periods(ref('int_return_files_versioned')) }}
+with current_values as (
+    select *
+    from {{ for_selected_periods(ref('int_return_values_versioned')) }}
     where is_current
-),
-
-return_values as (
-    select * from {{ ref('stg_returns__values') }}
+      and not is_withdrawn
 ),
 
 indicators as (
@@ -20,22 +17,17 @@ indicators as (
 
 values_of_current_files as (
     select
-        case
-            when current_files.return_type = 'unit' then current_files.submitter_code
-            else return_values.unit_code
-        end                                 as unit_code,
-        current_files.period,
-        return_values.indicator_code,
-        return_values.value,
-        return_values.value_text,
-        return_values.is_na,
-        current_files.return_type,
-        current_files.submitter_code,
-        return_values.sha256,
-        return_values.source_row
-    from return_values
-    inner join current_files
-        on current_files.sha256 = return_values.sha256
+        unit_code,
+        period,
+        indicator_code,
+        value,
+        value_text,
+        is_na,
+        return_type,
+        submitter_code,
+        sha256,
+        source_row
+    from current_values
 ),
 
 values_from_designated_source as (
