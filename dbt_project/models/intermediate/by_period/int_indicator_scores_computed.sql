@@ -1,4 +1,5 @@
--- Rule 4 (scoring methods) and rule 11 (indicator light). ratio in [0, 1]; score = full_marks x ratio.
+-- Rule 4 (scoring methods) and rule 11 (indicator light). ratio in [0, 1]; score = full_marks x ratio,
+-- unrounded (displays round it: fct_indicator_scores.score).
 -- Peers = same framework version, peer_group, period and indicator, units with a (non-NA) value.
 -- t = position of x between the peer min and max (from the max when lower is better; max = min -> 1).
 --   target     : attainment = least(1, x / target) (higher; target 0 -> 1) or 1 if x <= target
@@ -16,7 +17,7 @@
 --                a = param_a (default 0), b = param_b (default 100), clamped to [0, 1]: an
 --                evaluation score of 0-100 (满意度, 领导评价) counts as its share of full marks
 -- Missing values: policy zero -> score 0 (counted); policy exclude -> not counted (score null,
--- the parent re-normalises). NA indicators: score / max_score / light null, not counted.
+-- the parent re-normalises). NA indicators: ratio / score / max_score / light null, not counted.
 with grid as (
     select * from {{ for_selected_periods(ref('int_scoring_grid_assembled')) }}
 ),
@@ -101,21 +102,25 @@ method_ratio as (
     from target_attainment
 ),
 
+counted as (
+    select
+        *,
+        not is_na and not (is_missing and coalesce(missing_policy, 'zero') = 'exclude') as is_counted
+    from method_ratio
+),
+
 scored as (
     select
         *,
-        not is_na and not (is_missing and coalesce(missing_policy, 'zero') = 'exclude') as is_counted,
-        greatest(0.0, least(1.0, unclamped_ratio))                      as ratio
-    from method_ratio
+        case when has_value then greatest(0.0, least(1.0, unclamped_ratio))
+             when is_counted then 0.0 end                               as ratio
+    from counted
 ),
 
 scored_points as (
     select
         *,
-        case when not is_counted then null
-             when not has_value then 0.0
-             else round(full_marks * ratio, 4)
-        end                                                             as score,
+        case when is_counted then full_marks * ratio end                as score,
         case when is_counted then full_marks end                        as max_score
     from scored
 ),
