@@ -5,16 +5,21 @@ independently to 1e-9.
 ASEM (JRC COINr, MIT licence, shipped in tests/data/asem/ with its source): 51 countries, 49
 indicators in a 4-level tree (indicator -> pillar -> sub-index -> index), equal weights, 17
 lower-is-better indicators, 64 missing values (63 in the indicators, 1 in the denominator Energy,
-which is not scored). Written in the project's own framework format (seeds) as four framework
-versions that score the same period 2018Q4 (one officially, three re-scoring it for comparison):
+which is not scored). Written in the project's own framework format (seeds) as five framework
+versions that score the same period 2018Q4 (one officially, four re-scoring it for comparison):
 
-  version        aggregation      weight of every node   min-max range
-  asem_mean_1    weighted_mean    1 (ASEM's own metadata) [0, 100]   official: published marts
-  asem_mean_100  weighted_mean    100                     [0, 100]
-  asem_geo_1     geometric_mean   1                       [1, 100]   (no zero in a geometric mean)
-  asem_geo_100   geometric_mean   100                     [1, 100]
+  version        aggregation      weight of every node    normalisation
+  asem_mean_1    weighted_mean    1 (ASEM's own metadata) min-max [0, 100]  official: published marts
+  asem_mean_100  weighted_mean    100                     min-max [0, 100]
+  asem_geo_1     geometric_mean   1                       min-max [1, 100]  (no zero in a geometric mean)
+  asem_geo_100   geometric_mean   100                     min-max [1, 100]
+  asem_z         weighted_mean    1                       z-score, sample sd, unbounded (no score floor)
 
-  - units.csv: the 51 countries, tier `country`, one peer group `asem`;
+Every version normalises across all 51 countries (normalisation_scope = tier: one tier `country`)
+and ranks within two peer groups, Asia and Europe (EurAsia_group): normalisation scope and
+ranking group are independent.
+
+  - units.csv: the 51 countries, tier `country`, peer group `asia` or `europe`;
   - indicators.csv: the 49 indicators (direction from the metadata);
   - framework_nodes.csv: pillars (`measure`), sub-indices (`dimension`), the index (root);
   - framework_indicators.csv: every indicator `minmax`, missing values `exclude` (weights
@@ -54,9 +59,12 @@ ASEM_DIR = Path(__file__).parent / "data" / "asem"
 PERIOD = "2018Q4"
 LANDED = datetime(2019, 1, 10, 9, tzinfo=timezone.utc)  # 2018Q4 was open (deadline 2019-01-15)
 OFFICIAL = "asem_mean_1"
-# version -> (aggregation, weight of every node, min-max lower bound); first_period orders them
+# version -> (aggregation, weight of every node, min-max lower bound or None for the z-score)
 VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_mean", 100, 0),
-            "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1)}
+            "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1),
+            "asem_z": ("weighted_mean", 1, None)}
+FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
+              ("2019Q4", "")]
 EXACT = 1e-9
 
 
@@ -78,16 +86,22 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     newest = {name: table[table.framework_version == table.framework_version.max()]
               for name in ("grade_bands", "scoring_params")
               for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]}
-    _write(pd.concat([newest["scoring_params"].assign(framework_version=v) for v in VERSIONS]),
-           seeds / "scoring_params.csv")
+    params = newest["scoring_params"].set_index("param")
+    params.loc["normalisation_scope", "value"] = "tier"  # across all countries, ranked in groups
+    z_params = params.copy()
+    z_params.loc["score_floor", "value"] = ""  # z totals are negative below the mean
+    z_params.loc["zscore_sd", "value"] = "sample"
+    _write(pd.concat([(z_params if low is None else params).reset_index().assign(framework_version=v)
+                      for v, (_, _, low) in VERSIONS.items()]), seeds / "scoring_params.csv")
     _write(pd.concat([newest["grade_bands"].assign(framework_version=v, min_score=newest["grade_bands"]
                                                    .min_score.astype(float) * weight / 100)
                       for v, (_, weight, _) in VERSIONS.items()]), seeds / "grade_bands.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
-                         "aliases": "", "tier": "country", "parent_code": "", "peer_group": "asem"}),
-           seeds / "units.csv")
-    _write(pd.DataFrame([{"peer_group": "asem", "peer_group_name": "ASEM", "tier": "country",
-                          "sort_order": 1, "description": "all ASEM countries"}]),
+                         "aliases": "", "tier": "country", "parent_code": "",
+                         "peer_group": data.EurAsia_group.str.lower()}), seeds / "units.csv")
+    _write(pd.DataFrame([{"peer_group": group.lower(), "peer_group_name": group, "tier": "country",
+                          "sort_order": n, "description": f"ASEM countries in {group}"}
+                         for n, group in enumerate(sorted(data.EurAsia_group.unique()), start=1)]),
            seeds / "peer_groups.csv")
     leaves = meta[meta.Type == "Indicator"]
     signed = (data[leaves.iCode] < 0).any()
@@ -107,8 +121,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
                           "annual_rollup": "mean_of_quarters", "annual_indicator_weight": "",
                           "name_zh": v, "name_en": f"ASEM sustainable connectivity ({v})",
                           "description_zh": "COINr 示例数据"}
-                         for v, first, last in zip(VERSIONS, ["2018Q1", "2019Q1", "2019Q2", "2019Q3"],
-                                                   ["2018Q4", "2019Q1", "2019Q2", ""])]),
+                         for v, (first, last) in zip(VERSIONS, FIRST_LAST)]),
            seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
     node_type = {2.0: "measure", 3.0: "dimension", 4.0: "composite"}
@@ -122,9 +135,10 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     _write(pd.concat([pd.DataFrame({
         "framework_version": v, "indicator_code": leaves.iCode.str.upper(),
         "parent_code": leaves.Parent,
-        "weight": leaves.Weight * weight, "method": "minmax", "param_a": low, "param_b": 100,
+        "weight": leaves.Weight * weight, "method": "zscore" if low is None else "minmax",
+        "param_a": "" if low is None else low, "param_b": "" if low is None else 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
-        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly"})
+        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly", "normalisation_scope": ""})
         for v, (_, weight, low) in VERSIONS.items()]), seeds / "framework_indicators.csv")
 
 
@@ -167,17 +181,16 @@ def asem_run(tmp_path_factory: pytest.TempPathFactory, asem) -> Path:
     return warehouse
 
 
-def _expected(data: pd.DataFrame, meta: pd.DataFrame, aggregation: str, low: float) -> dict[str, pd.Series]:
+def _expected(data: pd.DataFrame, meta: pd.DataFrame, aggregation: str, low: float | None) -> dict[str, pd.Series]:
     """Independent computation on the 0-100 scale: min-max to [low, 100] over all units (inverted
-    for negative directions), then equal-weight arithmetic or geometric means of what is present
-    up the tree."""
+    for negative directions), or 100 x the z-score with the sample sd (low None), then
+    equal-weight arithmetic or geometric means of what is present up the tree."""
     leaves = meta[meta.Type == "Indicator"].set_index("iCode")
-    values = data.set_index("uCode")[leaves.index]
-    lo, hi = values.min(), values.max()
-    position = (values - lo) / (hi - lo)
-    for code in leaves.index[leaves.Direction == -1]:
-        position[code] = 1 - position[code]
-    normalised = low + (100 - low) * position
+    values = data.set_index("uCode")[leaves.index] * leaves.Direction  # goodness
+    if low is None:
+        normalised = (values - values.mean()) / values.std(ddof=1) * 100
+    else:
+        normalised = low + (100 - low) * (values - values.min()) / (values.max() - values.min())
     scores = {code.upper(): normalised[code] for code in leaves.index}
     parent = meta.set_index("iCode").Parent
     level = meta.set_index("iCode").Level
@@ -222,8 +235,9 @@ def test_asem_scores_match_independent_computation_exactly(asem_run: Path, asem,
     index = expected["Index"] * weight / 100
     assert (ranked.total_score_exact - index.reindex(ranked.index)).abs().max() < EXACT
     assert (ranked.total_score == index.reindex(ranked.index).round(2)).all()
-    assert (ranked.group_size == 51).all()
-    expected_rank = index.rank(method="min", ascending=False).astype(int)
+    group = data.set_index("uCode").EurAsia_group
+    assert ranked.group_size.to_dict() == group.map(group.value_counts()).to_dict()
+    expected_rank = index.groupby(group).rank(method="min", ascending=False).astype(int)
     assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
 
 
@@ -231,11 +245,12 @@ def test_weight_one_framework_publishes_and_ranks_on_its_own_scale(asem_run: Pat
     """ASEM's own weights (1 per node): the totals lie in [0, 1], so 2-decimal published totals
     tie where the exact totals do not; the published ranks follow the exact totals."""
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        rows = con.execute("select total_score, total_score_exact, rank_score, rank_in_group, grade "
+        rows = con.execute("select peer_group, total_score, total_score_exact, rank_score, rank_in_group, grade "
                            "from marts.mart_unit_rankings where framework_version = ?", [OFFICIAL]).df()
     assert len(rows) == 51 and rows.total_score.between(0, 1).all()
     assert rows.total_score.nunique() < 51 == rows.total_score_exact.nunique()  # ties only in display
-    assert sorted(rows.rank_in_group) == list(range(1, 52))
+    for _, group in rows.groupby("peer_group"):  # no shared rank
+        assert sorted(group.rank_in_group) == list(range(1, len(group) + 1))
     assert (rows.rank_score == rows.total_score_exact).all()
     assert rows.grade.notna().all()
 

@@ -8,6 +8,6 @@ inner join {{ ref('stg_reference__scoring_params') }} as params
     on params.framework_version = rankings.framework_version
 where abs(rankings.total_score_exact
           - least(coalesce(params.score_ceiling, 'infinity'::double),
-                  greatest(coalesce(params.score_floor, 0.0),
+                  greatest(coalesce(params.score_floor, '-infinity'::double),
                            rankings.indicator_score_exact + rankings.bonus - rankings.deduction))) > 1e-9
    or rankings.total_score <> round(rankings.total_score_exact, params.score_decimals)

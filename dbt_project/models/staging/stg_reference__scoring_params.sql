@@ -17,7 +17,10 @@ pivoted as (
         coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size,
         -- precision: decimals of the published scores; ranks on the exact total unless `published`
         coalesce(max(case when param = 'score_decimals'  then try_cast(value as integer) end), 2) as score_decimals,
-        coalesce(max(case when param = 'rank_by'         then value end), 'exact')             as rank_by
+        coalesce(max(case when param = 'rank_by'         then value end), 'exact')             as rank_by,
+        -- who an indicator is normalised against (peer_group, tier or all), z-score deviation
+        coalesce(max(case when param = 'normalisation_scope' then value end), 'peer_group')  as normalisation_scope,
+        coalesce(max(case when param = 'zscore_sd'       then value end), 'population')        as zscore_sd
     from source
     group by framework_version
 )

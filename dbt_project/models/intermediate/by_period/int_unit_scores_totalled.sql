@@ -38,7 +38,7 @@ totalled as (
         least(
             coalesce(params.score_ceiling, 'infinity'::double),
             greatest(
-                coalesce(params.score_floor, 0.0),
+                coalesce(params.score_floor, '-infinity'::double),
                 coalesce(root_scores.indicator_score, 0.0)
                     + coalesce(adjustments.bonus, 0.0)
                     - coalesce(adjustments.deduction, 0.0))

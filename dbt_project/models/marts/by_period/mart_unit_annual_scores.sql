@@ -91,7 +91,7 @@ combined as (
         *,
         case
             when annual_indicator_score is null or coalesce(annual_share, 0) = 0 then quarterly_score
-            else least(coalesce(score_ceiling, 'infinity'::double), greatest(coalesce(score_floor, 0.0),
+            else least(coalesce(score_ceiling, 'infinity'::double), greatest(coalesce(score_floor, '-infinity'::double),
                  (1 - annual_share) * quarterly_score + annual_indicator_weight * annual_indicator_score / 100))
         end                                             as annual_score_exact
     from rolled_up
