@@ -151,7 +151,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not path.is_file():
         print(f"找不到文件 / no such file: {path}", file=sys.stderr)
         return 2
-    verdict, notice = check_file(_home(args), Reference.load(), path.name, path.read_bytes())
+    home = _home(args)
+    verdict, notice = check_file(home, Reference.load(home.framework), path.name, path.read_bytes())
     print(notice, end="")
     return 0 if verdict.status == "accepted" else 1
 
@@ -163,7 +164,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     out = Path(args.out or f"{args.unit}_{args.period}_填报模板.xlsx")
     try:
-        path = write_template(out, args.unit, args.period, Reference.load())
+        path = write_template(out, args.unit, args.period, Reference.load(_home(args).framework))
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2

@@ -27,18 +27,17 @@ ranking group are independent.
   - grade_bands.csv: the Jiangxi bands scaled to the version's root weight.
 Indicator codes are upper-cased (codes in returns are case-insensitive and stored upper-case).
 Indicators with negative values (e.g. GDP growth) are of value type `signed`, the others `amount`.
-The data arrive as production returns do: one CSV return per country for 2018Q4 (missing values
-have no row) dropped into a home's landing/, archived, parsed and validated by the GX suites
-(orchestration.returns.intake, against the ASEM reference), then scored by the project's dbt
-project unchanged (`dbt build` on a copy whose seeds folder is the ASEM one).
+The framework is a folder of its own in the home, named by the home's wuxing.toml; the data
+arrive as production returns do: one CSV return per country for 2018Q4 (missing values have no
+row) dropped into the home's landing/, and `wuxing run --home <home>` archives, parses and
+validates them against the ASEM reference (GX suites), scores them with the project's dbt
+project unchanged and publishes the marts.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -47,12 +46,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.home import Home
-from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.reference import Reference
+from orchestration.cli import main
+from orchestration.home import CONFIG_FILE, Home
+from orchestration.paths import SEEDS_DIR
 from orchestration.returns import layout
-from orchestration.returns.archive import archive_landing
-from orchestration.returns.intake import intake
 from orchestration.returns.writer import write_return
 
 ASEM_DIR = Path(__file__).parent / "data" / "asem"
@@ -66,6 +63,7 @@ VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_
 FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
               ("2019Q4", "")]
 EXACT = 1e-9
+pytestmark = pytest.mark.slow  # a whole `wuxing run` on a home of its own
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -82,7 +80,8 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
     """The ASEM data set written as a wuxing framework (seeds), in the four versions of VERSIONS."""
     seeds.mkdir(parents=True)
-    shutil.copy(SEEDS_DIR / "evaluators.csv", seeds / "evaluators.csv")
+    for name in ("evaluators", "periods"):
+        shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
     newest = {name: table[table.framework_version == table.framework_version.max()]
               for name in ("grade_bands", "scoring_params")
               for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]}
@@ -156,29 +155,23 @@ def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def asem_run(tmp_path_factory: pytest.TempPathFactory, asem) -> Path:
+    """A home scored with the ASEM framework folder (named in its wuxing.toml), run end to end by
+    `wuxing run`: archive, intake against the ASEM reference, dbt build, publish."""
     data, meta = asem
     root = tmp_path_factory.mktemp("asem")
-    project = root / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    _framework_seeds(root / "seeds", data, meta)
+    _framework_seeds(root / "home" / "framework", data, meta)
     home = Home.resolve(root / "home").ensure()
+    (home.root / CONFIG_FILE).write_text('framework = "framework"\n', encoding="utf-8")
+    assert home.framework == home.root / "framework"
     _drop_returns(home, data, meta)
-    assert len(archive_landing(home).archived) == 51
-    report = intake(home, Reference.load(root / "seeds"))
-    assert (len(report.accepted), report.rejected) == (51, {})
-    assert report.rows_in == 51 * 49 - 63
-    warehouse = home.warehouse
-    with duckdb.connect(str(warehouse), read_only=True) as con:  # negatives went through intake
-        negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchall()[0][0]
-    assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0
-    env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    result = subprocess.run(
-        [str(DBT_EXECUTABLE), "build", "--project-dir", str(project), "--profiles-dir",
-         str(project), "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-         "--vars", json.dumps({"warehouse_path": str(warehouse)})],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-5000:]
-    return warehouse
+    assert main(["run", "--home", str(home.root)]) == 0
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        accepted = con.execute("select count(*) from raw.return_files where status = 'accepted'").fetchone()[0]
+        rows_in = con.execute("select count(*) from raw.return_values").fetchone()[0]
+        negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchone()[0]
+    assert (accepted, rows_in) == (51, 51 * 49 - 63)
+    assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0  # via intake
+    return home.warehouse
 
 
 def _expected(data: pd.DataFrame, meta: pd.DataFrame, aggregation: str, low: float | None) -> dict[str, pd.Series]:
