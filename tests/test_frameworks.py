@@ -130,22 +130,32 @@ def test_normalised_across_the_tier_and_ranked_within_classes(yichun_home: Home)
     assert (ydi2.peer_count == ydi2.peer_group.map(GROUP_SIZES)).all()
 
 
-@pytest.mark.slow
-def test_template_validate_and_rescore_use_the_homes_framework(yichun_home: Home, tmp_path):
-    home = yichun_home
-    out = tmp_path / "360902_2024Q3.xlsx"
-    assert main(["template", "--home", str(home.root), "--unit", "360902", "--period", "2024Q3",
+def test_template_and_validate_use_the_homes_framework(tmp_path):
+    """Yichun's indicators, units and calendar: a county's template, an open quarter accepted, a
+    Jiangxi county (not a unit of this framework) and a quarter outside Yichun's calendar rejected."""
+    home = _home_with(tmp_path / "home", YICHUN)
+    out = tmp_path / "360902_2025Q4.xlsx"
+    assert main(["template", "--home", str(home.root), "--unit", "360902", "--period", "2025Q4",
                  "--out", str(out)]) == 0
     cells = {str(c) for row in openpyxl.load_workbook(out).active.iter_rows(values_only=True) for c in row}
     assert {"YLO1", "YAC1", "YDI2"} <= cells and "LO101" not in cells  # Yichun's indicators, not Jiangxi's
     reference = Reference.load(home.framework)
     rows = [[n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, 1, ""]
             for n, r in enumerate(reference.indicators_for("county", "self").itertuples(), 1)]
-    good = write_return(tmp_path / "360902_2024Q3.csv", layout.RETURN_TYPE_UNIT, "360902", "袁州区", "2024Q3", rows)
-    assert main(["validate", "--home", str(home.root), str(good)]) == 0
-    jiangxi = write_return(tmp_path / "360124_2024Q3.csv", layout.RETURN_TYPE_UNIT, "360124", "进贤县", "2024Q3", rows)
-    assert main(["validate", "--home", str(home.root), str(jiangxi)]) == 1  # not a unit of this framework
+
+    def validate(code: str, name: str, period: str) -> int:
+        path = write_return(tmp_path / f"{code}_{period}.csv", layout.RETURN_TYPE_UNIT, code, name, period, rows)
+        return main(["validate", "--home", str(home.root), str(path)])
+
+    assert validate("360902", "袁州区", "2025Q4") == 0
+    assert validate("360124", "进贤县", "2025Q4") == 1  # a Jiangxi county, not a unit of this framework
+    assert validate("360902", "袁州区", "2026Q1") == 1  # open in Jiangxi's calendar, not in Yichun's
+
+
+@pytest.mark.slow
+def test_rescoring_a_quarter_gives_the_same_bits(yichun_home: Home):
+    home = yichun_home
     before = _published(home, "select * from marts.mart_unit_rankings order by period, unit_code")
     assert main(["score", "--home", str(home.root), "2024Q1"]) == 0
     after = _published(home, "select * from marts.mart_unit_rankings order by period, unit_code")
-    pd.testing.assert_frame_equal(before, after)  # re-scoring gives the same bits
+    pd.testing.assert_frame_equal(before, after)
