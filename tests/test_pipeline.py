@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.cli import run_pipeline
@@ -49,10 +50,9 @@ def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
 
 
 def test_scores_within_bounds_and_add_up(demo_run):
-    caps = {version: (bonus_cap, deduction_cap) for version, bonus_cap, deduction_cap in duckdb.sql(
-        "select framework_version, max(try_cast(value as double)) filter (where param = 'bonus_cap'), "
-        "max(try_cast(value as double)) filter (where param = 'deduction_cap') "
-        "from read_csv('seeds/scoring_params.csv', all_varchar=true) group by framework_version").fetchall()}
+    params = pd.read_csv("seeds/scoring_params.csv", dtype=str).pivot(index="framework_version",
+                                                                     columns="param", values="value")
+    caps = {version: (float(row.bonus_cap), float(row.deduction_cap)) for version, row in params.iterrows()}
     for version, total, base, bonus, deduction in demo_run.query(
             "select framework_version, total_score, indicator_score, bonus, deduction "
             "from marts.mart_unit_rankings"):
@@ -224,7 +224,6 @@ def test_tolerated_incidents_are_not_deducted(demo_run):
     """容错 end to end: every published deduction equals the capped sum over the version's deduction
     items of least(weight, (incidents − tolerated) × points), computed here from the evaluator
     values the warehouse received and the seeds; and the tolerated counts change some deductions."""
-    import pandas as pd
 
     def seed(name: str) -> pd.DataFrame:
         return pd.read_csv(f"seeds/{name}.csv", dtype=str, keep_default_na=False)
