@@ -160,7 +160,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         print(f"按 {landed_at:%Y-%m-%d %H:%M} 北京时间送达判断 / judged as landed at that Beijing time")
-    verdict, notice = check_file(_home(args), Reference.load(), path.name, path.read_bytes(), landed_at)
+    home = _home(args)
+    verdict, notice = check_file(home, Reference.load(home.framework), path.name, path.read_bytes(), landed_at)
     print(notice, end="")
     return 0 if verdict.status == "accepted" else 1
 
@@ -181,7 +182,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
     out = Path(args.out or f"{args.unit}_{args.period}_填报模板.xlsx")
     try:
-        path = write_template(out, args.unit, args.period, Reference.load())
+        path = write_template(out, args.unit, args.period, Reference.load(_home(args).framework))
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -209,7 +210,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
     home = _home(args).ensure()
     try:
-        path = write_withdrawal(home.landing, Reference.load(), args.submitter, args.period,
+        path = write_withdrawal(home.landing, Reference.load(home.framework), args.submitter, args.period,
                                 args.indicator, args.unit or [], args.reason or "")
     except ValueError as error:
         print(error, file=sys.stderr)

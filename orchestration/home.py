@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from orchestration.paths import SEEDS_DIR
+
 DEFAULT_HOME = "./var"
+CONFIG_FILE = "wuxing.toml"  # optional, in the home: framework = "<folder>" (relative to the home)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,17 @@ class Home:
     @property
     def dagster_home(self) -> Path:
         return self.root / "dagster"
+
+    @property
+    def framework(self) -> Path:
+        """The framework folder this home is scored with (units, peer groups, indicators, targets,
+        versions, tree, parameters, grades, period calendar): `framework` in the home's
+        wuxing.toml, else the Jiangxi province framework of the repository (seeds/)."""
+        config = self.root / CONFIG_FILE
+        if not config.is_file():
+            return SEEDS_DIR
+        folder = tomllib.loads(config.read_text(encoding="utf-8")).get("framework")
+        return (self.root / folder).resolve() if folder else SEEDS_DIR
 
     def ensure(self) -> "Home":
         """Create the folders of the layout if missing."""

@@ -78,10 +78,11 @@ def is_year(key: str) -> bool:
     return len(key) == 4
 
 
-def code_version() -> str:
-    """A digest of every file the scores depend on besides the returns: seeds and the dbt project."""
+def code_version(seeds_dir: Path = SEEDS_DIR) -> str:
+    """A digest of every file the scores depend on besides the returns: the framework folder
+    (seeds) and the dbt project."""
     digest = hashlib.sha256()
-    for root, pattern in CODE_GLOBS:
+    for root, pattern in ((seeds_dir, "*.csv"), *CODE_GLOBS[1:]):
         for path in sorted(p for p in root.glob(pattern) if p.is_file()):
             digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

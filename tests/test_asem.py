@@ -1,51 +1,69 @@
-"""Proof that the scoring engine is general: the ASEM example data of COINr, scored by wuxing's dbt
-project as a framework plus returns, checked against values computed here independently.
+"""Proof that the scoring engine is general and exact: the ASEM example data of COINr, scored by
+wuxing's dbt project as a framework plus returns, checked against values computed here
+independently to 1e-9.
 
-ASEM (JRC COINr, MIT licence): 51 countries, 49 indicators in a 4-level tree (indicator -> pillar
--> sub-index -> index), equal weights, 17 lower-is-better indicators, 64 missing values (63 in
-the indicators, 1 in the denominator Energy, which is not scored). Written
-in the project's own framework format (seeds) as:
-  - units.csv: the 51 countries, tier `country`, one peer group `asem`;
+ASEM (JRC COINr, MIT licence, shipped in tests/data/asem/ with its source): 51 countries, 49
+indicators in a 4-level tree (indicator -> pillar -> sub-index -> index), equal weights, 17
+lower-is-better indicators, 64 missing values (63 in the indicators, 1 in the denominator Energy,
+which is not scored). Written in the project's own framework format (seeds) as five framework
+versions that score the same period 2018Q4 (one officially, four re-scoring it for comparison):
+
+  version        aggregation      weight of every node    normalisation
+  asem_mean_1    weighted_mean    1 (ASEM's own metadata) min-max [0, 100]  official: published marts
+  asem_mean_100  weighted_mean    100                     min-max [0, 100]
+  asem_geo_1     geometric_mean   1                       min-max [1, 100]  (no zero in a geometric mean)
+  asem_geo_100   geometric_mean   100                     min-max [1, 100]
+  asem_z         weighted_mean    1                       z-score, sample sd, unbounded (no score floor)
+
+Every version normalises across all 51 countries (normalisation_scope = tier: one tier `country`)
+and ranks within two peer groups, Asia and Europe (EurAsia_group): normalisation scope and
+ranking group are independent.
+
+  - units.csv: the 51 countries, tier `country`, peer group `asia` or `europe`;
   - indicators.csv: the 49 indicators (direction from the metadata);
-  - framework_nodes.csv: pillars (`measure`), sub-indices (`dimension`), the index (root), all
-    `weighted_mean` with weight 100, so equal weights at every level;
-  - framework_indicators.csv: every indicator `minmax` to [0, 100], weight 100, missing values
-    `exclude` (weights re-normalised over the indicators present).
+  - framework_nodes.csv: pillars (`measure`), sub-indices (`dimension`), the index (root);
+  - framework_indicators.csv: every indicator `minmax`, missing values `exclude` (weights
+    re-normalised over the indicators present);
+  - grade_bands.csv: the Jiangxi bands scaled to the version's root weight.
 Indicator codes are upper-cased (codes in returns are case-insensitive and stored upper-case).
 Indicators with negative values (e.g. GDP growth) are of value type `signed`, the others `amount`.
-The data arrive as production returns do: one CSV return per country for 2018Q4 (missing values
-have no row) dropped into a home's landing/, archived, parsed and validated by the GX suites
-(orchestration.returns.intake, against the ASEM reference), then scored by the project's dbt
-project unchanged (`dbt build` on a copy whose seeds folder is the ASEM one).
+The framework is a folder of its own in the home, named by the home's wuxing.toml; the data
+arrive as production returns do: one CSV return per country for 2018Q4 (missing values have no
+row) dropped into the home's landing/, and `wuxing run --home <home>` archives, parses and
+validates them against the ASEM reference (GX suites), scores them with the project's dbt
+project unchanged and publishes the marts.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
-from orchestration.home import Home
-from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.reference import Reference
+from orchestration.cli import main
+from orchestration.home import CONFIG_FILE, Home
+from orchestration.paths import SEEDS_DIR
 from orchestration.returns import layout
-from orchestration.returns.archive import archive_landing
-from orchestration.returns.intake import intake
 from orchestration.returns.writer import write_return
 
-ASEM_DIR = Path(os.environ.get("WUXING_ASEM_DIR", "/work/shared/reference-data/asem"))
+ASEM_DIR = Path(__file__).parent / "data" / "asem"
 PERIOD = "2018Q4"
 LANDED = datetime(2019, 1, 10, 9, tzinfo=timezone.utc)  # 2018Q4 was open (deadline 2019-01-15)
-
-pytestmark = pytest.mark.skipif(not (ASEM_DIR / "ASEM_iData.csv").exists(),
-                                reason="ASEM example data not available")
+OFFICIAL = "asem_mean_1"
+# version -> (aggregation, weight of every node, min-max lower bound or None for the z-score)
+VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_mean", 100, 0),
+            "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1),
+            "asem_z": ("weighted_mean", 1, None)}
+FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
+              ("2019Q4", "")]
+EXACT = 1e-9
+pytestmark = pytest.mark.slow  # a whole `wuxing run` on a home of its own
 
 
 def _write(frame: pd.DataFrame, path: Path) -> None:
@@ -60,18 +78,29 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
-    """The ASEM data set written as a wuxing framework (seeds)."""
+    """The ASEM data set written as a wuxing framework (seeds), in the four versions of VERSIONS."""
     seeds.mkdir(parents=True)
-    shutil.copy(SEEDS_DIR / "evaluators.csv", seeds / "evaluators.csv")
-    for name in ("grade_bands", "scoring_params"):  # the newest version's settings, for version asem
-        table = pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)
-        newest = table[table.framework_version == table.framework_version.max()]
-        _write(newest.assign(framework_version="asem"), seeds / f"{name}.csv")
+    for name in ("evaluators", "periods"):
+        shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
+    newest = {name: table[table.framework_version == table.framework_version.max()]
+              for name in ("grade_bands", "scoring_params")
+              for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]}
+    params = newest["scoring_params"].set_index("param")
+    params.loc["normalisation_scope", "value"] = "tier"  # across all countries, ranked in groups
+    z_params = params.copy()
+    z_params.loc["score_floor", "value"] = ""  # z totals are negative below the mean
+    z_params.loc["zscore_sd", "value"] = "sample"
+    _write(pd.concat([(z_params if low is None else params).reset_index().assign(framework_version=v)
+                      for v, (_, _, low) in VERSIONS.items()]), seeds / "scoring_params.csv")
+    _write(pd.concat([newest["grade_bands"].assign(framework_version=v, min_score=newest["grade_bands"]
+                                                   .min_score.astype(float) * weight / 100)
+                      for v, (_, weight, _) in VERSIONS.items()]), seeds / "grade_bands.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
-                         "aliases": "", "tier": "country", "parent_code": "", "peer_group": "asem"}),
-           seeds / "units.csv")
-    _write(pd.DataFrame([{"peer_group": "asem", "peer_group_name": "ASEM", "tier": "country",
-                          "sort_order": 1, "description": "all ASEM countries"}]),
+                         "aliases": "", "tier": "country", "parent_code": "",
+                         "peer_group": data.EurAsia_group.str.lower()}), seeds / "units.csv")
+    _write(pd.DataFrame([{"peer_group": group.lower(), "peer_group_name": group, "tier": "country",
+                          "sort_order": n, "description": f"ASEM countries in {group}"}
+                         for n, group in enumerate(sorted(data.EurAsia_group.unique()), start=1)]),
            seeds / "peer_groups.csv")
     leaves = meta[meta.Type == "Indicator"]
     signed = (data[leaves.iCode] < 0).any()
@@ -85,25 +114,31 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     _write(pd.DataFrame([{"framework_version": "", "indicator_code": leaves.iCode.iloc[0].upper(),
                           "tier": "unused", "peer_group": "", "target": 1, "note": "not used"}]),
            seeds / "indicator_targets.csv")
-    _write(pd.DataFrame([{"framework_version": "asem", "first_period": "2018Q1", "last_period": "",
-                          "rescore_from_period": "", "annual_rollup": "mean_of_quarters",
-                          "annual_indicator_weight": "",
-                          "name_zh": "ASEM", "name_en": "ASEM sustainable connectivity",
-                          "description_zh": "COINr 示例数据"}]), seeds / "framework_versions.csv")
+    # the official version scores 2018; the others re-score 2018 for comparison (rescore_from_period)
+    _write(pd.DataFrame([{"framework_version": v, "first_period": first, "last_period": last,
+                          "rescore_from_period": "" if v == OFFICIAL else "2018Q1",
+                          "annual_rollup": "mean_of_quarters", "annual_indicator_weight": "",
+                          "name_zh": v, "name_en": f"ASEM sustainable connectivity ({v})",
+                          "description_zh": "COINr 示例数据"}
+                         for v, (first, last) in zip(VERSIONS, FIRST_LAST)]),
+           seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
     node_type = {2.0: "measure", 3.0: "dimension", 4.0: "composite"}
-    _write(pd.DataFrame({
-        "framework_version": "asem", "node_code": aggregates.iCode,
+    _write(pd.concat([pd.DataFrame({
+        "framework_version": v, "node_code": aggregates.iCode,
         "parent_code": aggregates.Parent.fillna(""), "node_type": aggregates.Level.map(node_type),
-        "node_name_zh": aggregates.iName, "node_name_en": aggregates.iName, "weight": 100,
-        "aggregation": "weighted_mean", "sort_order": range(1, len(aggregates) + 1)}),
+        "node_name_zh": aggregates.iName, "node_name_en": aggregates.iName,
+        "weight": aggregates.Weight * weight, "aggregation": aggregation,
+        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in VERSIONS.items()]),
         seeds / "framework_nodes.csv")
-    _write(pd.DataFrame({
-        "framework_version": "asem", "indicator_code": leaves.iCode.str.upper(),
+    _write(pd.concat([pd.DataFrame({
+        "framework_version": v, "indicator_code": leaves.iCode.str.upper(),
         "parent_code": leaves.Parent,
-        "weight": 100, "method": "minmax", "param_a": 0, "param_b": 100,
+        "weight": leaves.Weight * weight, "method": "zscore" if low is None else "minmax",
+        "param_a": "" if low is None else low, "param_b": "" if low is None else 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
-        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly"}), seeds / "framework_indicators.csv")
+        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly", "normalisation_scope": ""})
+        for v, (_, weight, low) in VERSIONS.items()]), seeds / "framework_indicators.csv")
 
 
 def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
@@ -120,82 +155,97 @@ def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
 
 @pytest.fixture(scope="module")
 def asem_run(tmp_path_factory: pytest.TempPathFactory, asem) -> Path:
+    """A home scored with the ASEM framework folder (named in its wuxing.toml), run end to end by
+    `wuxing run`: archive, intake against the ASEM reference, dbt build, publish."""
     data, meta = asem
     root = tmp_path_factory.mktemp("asem")
-    project = root / "dbt_project"
-    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs"))
-    _framework_seeds(root / "seeds", data, meta)
+    _framework_seeds(root / "home" / "framework", data, meta)
     home = Home.resolve(root / "home").ensure()
+    (home.root / CONFIG_FILE).write_text('framework = "framework"\n', encoding="utf-8")
+    assert home.framework == home.root / "framework"
     _drop_returns(home, data, meta)
-    assert len(archive_landing(home).archived) == 51
-    report = intake(home, Reference.load(root / "seeds"))
-    assert (len(report.accepted), report.rejected) == (51, {})
-    assert report.rows_in == 51 * 49 - 63
-    warehouse = home.warehouse
-    with duckdb.connect(str(warehouse), read_only=True) as con:  # negatives went through intake
-        negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchall()[0][0]
-    assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0
-    env = dict(os.environ, DO_NOT_TRACK="1", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
-    result = subprocess.run(
-        [str(DBT_EXECUTABLE), "build", "--project-dir", str(project), "--profiles-dir",
-         str(project), "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
-         "--vars", json.dumps({"warehouse_path": str(warehouse)})],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-5000:]
-    return warehouse
+    assert main(["run", "--home", str(home.root)]) == 0
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        accepted = con.execute("select count(*) from raw.return_files where status = 'accepted'").fetchone()[0]
+        rows_in = con.execute("select count(*) from raw.return_values").fetchone()[0]
+        negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchone()[0]
+    assert (accepted, rows_in) == (51, 51 * 49 - 63)
+    assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0  # via intake
+    return home.warehouse
 
 
-def _expected(data: pd.DataFrame, meta: pd.DataFrame) -> dict[str, pd.Series]:
-    """Independent computation: min-max 0-100 (inverted for negative directions) over all units,
-    then arithmetic means of what is present up the tree."""
+def _expected(data: pd.DataFrame, meta: pd.DataFrame, aggregation: str, low: float | None) -> dict[str, pd.Series]:
+    """Independent computation on the 0-100 scale: min-max to [low, 100] over all units (inverted
+    for negative directions), or 100 x the z-score with the sample sd (low None), then
+    equal-weight arithmetic or geometric means of what is present up the tree."""
     leaves = meta[meta.Type == "Indicator"].set_index("iCode")
-    values = data.set_index("uCode")[leaves.index]
-    lo, hi = values.min(), values.max()
-    normalised = (values - lo) / (hi - lo) * 100
-    for code in leaves.index[leaves.Direction == -1]:
-        normalised[code] = 100 - normalised[code]
-    scores = {code: normalised[code] for code in leaves.index}
+    values = data.set_index("uCode")[leaves.index] * leaves.Direction  # goodness
+    if low is None:
+        normalised = (values - values.mean()) / values.std(ddof=1) * 100
+    else:
+        normalised = low + (100 - low) * (values - values.min()) / (values.max() - values.min())
+    scores = {code.upper(): normalised[code] for code in leaves.index}
     parent = meta.set_index("iCode").Parent
     level = meta.set_index("iCode").Level
     current = normalised
     for lvl in (2.0, 3.0, 4.0):
         nodes = level[level == lvl].index
         children_of = {node: [c for c in current.columns if parent[c] == node] for node in nodes}
-        current = pd.DataFrame({node: current[kids].mean(axis=1, skipna=True)
-                                for node, kids in children_of.items()})
+        if aggregation == "geometric_mean":
+            current = pd.DataFrame({node: np.exp(np.log(current[kids]).mean(axis=1, skipna=True))
+                                    for node, kids in children_of.items()})
+        else:
+            current = pd.DataFrame({node: current[kids].mean(axis=1, skipna=True)
+                                    for node, kids in children_of.items()})
         scores.update({node: current[node] for node in nodes})
     return scores
 
 
-def test_asem_scores_match_independent_computation(asem_run: Path, asem) -> None:
+@pytest.mark.parametrize("version", list(VERSIONS))
+def test_asem_scores_match_independent_computation_exactly(asem_run: Path, asem, version: str) -> None:
+    """Every node's unrounded score equals the independent computation to 1e-9, and the rank
+    follows the exact index, for both aggregations at weight 1 and at weight 100."""
     data, meta = asem
-    expected = _expected(data, meta)
+    aggregation, weight, low = VERSIONS[version]
+    expected = _expected(data, meta, aggregation, low)
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        nodes = con.execute("select unit_code, node_code, ratio * 100, is_counted "
-                            "from marts.fct_node_scores where period = ?", [PERIOD]).df()
-        rankings = con.execute("select unit_code, total_score, rank_in_group, group_size "
-                               "from marts.mart_unit_rankings").df()
-    nodes.columns = ["unit_code", "node_code", "score", "is_counted"]
-    got = nodes.pivot(index="unit_code", columns="node_code", values="score")
-    leaf_codes = set(meta.iCode[meta.Type == "Indicator"])
-    expected = {code.upper() if code in leaf_codes else code: series
-                for code, series in expected.items()}
+        nodes = con.execute("select unit_code, node_code, score_exact, ratio, is_counted from marts.fct_node_scores "
+                            "where period = ? and framework_version = ?", [PERIOD, version]).df()
+        ranked = con.execute("select unit_code, total_score, total_score_exact, rank_in_group, group_size "
+                             "from intermediate.int_unit_scores_ranked where framework_version = ?",
+                             [version]).df().set_index("unit_code")
+    got = nodes.pivot(index="unit_code", columns="node_code", values="score_exact")
     assert len(got) == 51
     assert set(got.columns) == set(expected), "every indicator and aggregate scored"
-    for code, series in expected.items():
-        pd.testing.assert_series_equal(got[code].reindex(series.index), series, check_names=False,
-                                       atol=1e-4, rtol=0)  # leaf scores are rounded to 4 dp
+    for code, series in expected.items():  # points = ratio x weight on the version's scale; 0 if missing
+        pd.testing.assert_series_equal(got[code].reindex(series.index), series.fillna(0) * weight / 100,
+                                       check_names=False, atol=EXACT * weight / 100, rtol=0)
     # the 63 missing indicator values: not counted, and excluded (not zero) in their pillar's mean
-    leaves = {code.upper() for code in leaf_codes}
+    leaves = {code.upper() for code in meta.iCode[meta.Type == "Indicator"]}
     missing = nodes[nodes.node_code.isin(leaves) & ~nodes.is_counted]
-    assert len(missing) == 63
-    # the index is the total score (root weight 100, no bonus or deduction), ranked 1..51
-    index = expected["Index"].round(2)
-    ranked = rankings.set_index("unit_code")
-    assert (ranked.total_score - index.reindex(ranked.index)).abs().max() < 0.006
-    assert (ranked.group_size == 51).all()
-    expected_rank = index.rank(method="min", ascending=False).astype(int)
+    assert len(missing) == 63 and missing.ratio.isna().all()
+    # the index is the total (no bonus or deduction); published to 2 decimals, ranked on the exact value
+    index = expected["Index"] * weight / 100
+    assert (ranked.total_score_exact - index.reindex(ranked.index)).abs().max() < EXACT
+    assert (ranked.total_score == index.reindex(ranked.index).round(2)).all()
+    group = data.set_index("uCode").EurAsia_group
+    assert ranked.group_size.to_dict() == group.map(group.value_counts()).to_dict()
+    expected_rank = index.groupby(group).rank(method="min", ascending=False).astype(int)
     assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
+
+
+def test_weight_one_framework_publishes_and_ranks_on_its_own_scale(asem_run: Path) -> None:
+    """ASEM's own weights (1 per node): the totals lie in [0, 1], so 2-decimal published totals
+    tie where the exact totals do not; the published ranks follow the exact totals."""
+    with duckdb.connect(str(asem_run), read_only=True) as con:
+        rows = con.execute("select peer_group, total_score, total_score_exact, rank_score, rank_in_group, grade "
+                           "from marts.mart_unit_rankings where framework_version = ?", [OFFICIAL]).df()
+    assert len(rows) == 51 and rows.total_score.between(0, 1).all()
+    assert rows.total_score.nunique() < 51 == rows.total_score_exact.nunique()  # ties only in display
+    for _, group in rows.groupby("peer_group"):  # no shared rank
+        assert sorted(group.rank_in_group) == list(range(1, len(group) + 1))
+    assert (rows.rank_score == rows.total_score_exact).all()
+    assert rows.grade.notna().all()
 
 
 def test_asem_effective_weights_sum_to_one(asem_run: Path) -> None:

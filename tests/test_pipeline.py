@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from orchestration.cli import run_pipeline
@@ -30,24 +31,28 @@ def test_every_unit_ranked_in_every_quarter_it_submitted_for(demo_run):
 
 
 def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
-    rows = demo_run.query("select peer_group, period, total_score, rank_in_group, group_size "
-                          "from marts.mart_unit_rankings")
+    """Ranks follow the exact total (rank_by = exact in the seeds); the published total is it
+    rounded to 2 decimals, so equal published totals may hold different ranks, never the reverse."""
+    rows = demo_run.query("select peer_group, period, total_score_exact, rank_in_group, group_size, "
+                          "total_score, rank_score from marts.mart_unit_rankings")
     groups: dict[tuple, list[float]] = defaultdict(list)
-    for group, period, score, _, _ in rows:
+    for group, period, score, *_ in rows:
         groups[(group, period)].append(score)
-    for group, period, score, rank, size in rows:
+    for group, period, score, rank, size, published, rank_score in rows:
         peers = groups[(group, period)]
         assert rank == 1 + sum(other > score for other in peers)
         assert size == len(peers)
+        assert rank_score == score and abs(published - score) <= 0.005 + 1e-9
+    by_rank = {(r[0], r[1], r[3]): r[5] for r in rows}
+    assert all(by_rank.get((g, p, rank - 1), published) >= published for g, p, _, rank, _, published, _ in rows)
     assert any(sorted(r[3] for r in rows if (r[0], r[1]) == key) != list(range(1, len(v) + 1))
                for key, v in groups.items()) or len({r[2] for r in rows}) == len(rows)
 
 
 def test_scores_within_bounds_and_add_up(demo_run):
-    caps = {version: (bonus_cap, deduction_cap) for version, bonus_cap, deduction_cap in duckdb.sql(
-        "select framework_version, max(value::double) filter (where param = 'bonus_cap'), "
-        "max(value::double) filter (where param = 'deduction_cap') "
-        "from read_csv('seeds/scoring_params.csv', all_varchar=true) group by framework_version").fetchall()}
+    params = pd.read_csv("seeds/scoring_params.csv", dtype=str).pivot(index="framework_version",
+                                                                     columns="param", values="value")
+    caps = {version: (float(row.bonus_cap), float(row.deduction_cap)) for version, row in params.iterrows()}
     for version, total, base, bonus, deduction in demo_run.query(
             "select framework_version, total_score, indicator_score, bonus, deduction "
             "from marts.mart_unit_rankings"):
@@ -219,7 +224,6 @@ def test_tolerated_incidents_are_not_deducted(demo_run):
     """容错 end to end: every published deduction equals the capped sum over the version's deduction
     items of least(weight, (incidents − tolerated) × points), computed here from the evaluator
     values the warehouse received and the seeds; and the tolerated counts change some deductions."""
-    import pandas as pd
 
     def seed(name: str) -> pd.DataFrame:
         return pd.read_csv(f"seeds/{name}.csv", dtype=str, keep_default_na=False)

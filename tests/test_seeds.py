@@ -37,7 +37,7 @@ COLUMNS = {
                         "node_name_zh", "node_name_en", "weight", "aggregation", "sort_order"],
     "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
                              "method", "param_a", "param_b", "missing_policy", "tiers",
-                             "tolerated_indicator_code", "sort_order", "frequency"],
+                             "tolerated_indicator_code", "sort_order", "frequency", "normalisation_scope"],
     "scoring_params": ["framework_version", "param", "value", "description"],
     "grade_bands": ["framework_version", "grade", "grade_en", "min_score", "light", "sort_order"],
 }
@@ -240,7 +240,8 @@ def test_evaluators() -> None:
 
 # ---- framework --------------------------------------------------------------------------
 
-METHODS = {"target", "efficacy", "minmax", "zscore", "percentile", "rank", "binary", "distance", "scale"}
+METHODS = {"target", "efficacy", "minmax", "zscore", "zscore_clamped", "percentile", "rank", "binary", "distance",
+           "scale"}
 PARTS = {"indicators": 70, "satisfaction": 20, "leadership": 10}  # 框架设定值: the documents set no weights
 
 
@@ -501,10 +502,13 @@ def test_scoring_params(version: str) -> None:
     rows = table[table.framework_version == version]
     assert "score_ceiling" in rows.param.tolist()
     params = rows.set_index("param").value
+    text = {"rank_by": "exact", "normalisation_scope": "peer_group", "zscore_sd": "population"}
+    assert params[list(text)].to_dict() == text  # exact ranks; normalised within the peer group
+    params = params.drop(list(text))
     params = params[params != ""].astype(float)
     assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
                                 "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
-                                "light_yellow_score_ratio": 0.6, "list_size": 3}
+                                "light_yellow_score_ratio": 0.6, "list_size": 3, "score_decimals": 2}
 
 
 @pytest.mark.parametrize("version", versions())

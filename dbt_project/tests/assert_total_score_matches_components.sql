@@ -1,10 +1,13 @@
 {{ config(meta={'dagster': {'ref': {'name': 'mart_unit_rankings'}}}) }}
--- total_score = round(greatest(score_floor, indicator_score + bonus - deduction), 2) in the mart,
--- with the floor of the period's framework version.
+-- total_score_exact = clamp(indicator_score_exact + bonus - deduction, score_floor, score_ceiling)
+-- and the published total_score = round(total_score_exact, score_decimals), with the parameters
+-- of the period's framework version.
 select rankings.*
 from {{ ref('mart_unit_rankings') }} as rankings
 inner join {{ ref('stg_reference__scoring_params') }} as params
     on params.framework_version = rankings.framework_version
-where abs(rankings.total_score
-          - round(greatest(params.score_floor,
-                           rankings.indicator_score + rankings.bonus - rankings.deduction), 2)) > 0.0051
+where abs(rankings.total_score_exact
+          - least(coalesce(params.score_ceiling, 'infinity'::double),
+                  greatest(coalesce(params.score_floor, '-infinity'::double),
+                           rankings.indicator_score_exact + rankings.bonus - rankings.deduction))) > 1e-9
+   or rankings.total_score <> round(rankings.total_score_exact, params.score_decimals)

@@ -6,6 +6,7 @@ partitioned by assessment period so one quarter can be re-scored or backfilled a
 
 
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
-from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
 from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
                                    scored_code_versions)
 from orchestration.warehouse import connect, ensure_raw_tables
@@ -49,9 +50,23 @@ def dbt_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE))
 
 
+def seed_path(home: Home) -> str:
+    """The home's framework folder as dbt's seed path (var `seed_path`), relative to the dbt project
+    as dbt needs: it writes each seed's SQL to <target>/run/wuxing/<seed path>, never onto the CSV."""
+    relative = os.path.relpath(home.framework, DBT_PROJECT_DIR)
+    for models in ("reference", "periods"):
+        if Path(os.path.normpath(dbt_target(home, models) / "run" / "wuxing" / relative)) == home.framework:
+            raise ValueError(f"指标体系文件夹 {home.framework} 与 home 的相对位置会让 dbt 覆盖其 CSV，请移动其中之一 / "
+                             f"dbt would overwrite the framework's CSVs from this home: move the home or the folder")
+    return relative
+
+
 def dbt_vars(home: Home, periods: list[str] | None = None) -> dict[str, Any]:
-    """dbt variables for a home: where the warehouse is and, for a limited run, which periods."""
+    """dbt variables for a home: where the warehouse is, its framework folder unless it is the
+    default (seeds/) and, for a limited run, which periods."""
     variables: dict[str, Any] = {"warehouse_path": str(home.warehouse)}
+    if home.framework != SEEDS_DIR:
+        variables["seed_path"] = seed_path(home)
     return variables if periods is None else {**variables, "periods": list(periods)}
 
 
@@ -110,7 +125,7 @@ def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
     """The period-keyed scores, for the run's partitions only; the ledger records what was scored."""
     home = wuxing.home
-    code = code_version()
+    code = code_version(home.framework)
     with connect(home.warehouse) as con:
         ensure_raw_tables(con)
         periods = periods_to_build(context.partition_keys, periods_with_returns(con))

@@ -13,7 +13,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.quality import validated_returns
 from orchestration.defs.resources import WuxingHome
-from orchestration.periods import partition_keys, plan
+from orchestration.periods import code_version, partition_keys, plan
 from orchestration.warehouse import connect, ensure_raw_tables
 
 PERIOD_PLAN = dg.AssetKey("period_plan")
@@ -29,7 +29,7 @@ period_partitions = dg.StaticPartitionsDefinition(list(partition_keys()))
 def period_plan(wuxing: WuxingHome) -> dg.MaterializeResult:
     with connect(wuxing.home.warehouse) as con:
         ensure_raw_tables(con)
-        stale = plan(con)
+        stale = plan(con, code_version(wuxing.home.framework))
     return dg.MaterializeResult(metadata={
         "stale_periods": dg.MetadataValue.json(stale.stale),
         "scoring_runs": dg.MetadataValue.json([list(r) for r in stale.ranges()]),

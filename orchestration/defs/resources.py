@@ -17,5 +17,5 @@ class WuxingHome(ConfigurableResource):
         return Home.resolve(self.root).ensure()
 
     def reference(self) -> Reference:
-        """The reference data from seeds/ (read fresh for every run)."""
-        return Reference.load()
+        """The reference data of the home's framework folder (read fresh for every run)."""
+        return Reference.load(self.home.framework)

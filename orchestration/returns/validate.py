@@ -85,7 +85,7 @@ class ReturnValidator:
         """`docs_dir`: keep each run's results and build GX Data Docs there (the pipeline does);
         None validates in memory only (`wuxing validate`)."""
         self.reference = reference
-        self.settings = settings or ValidationSettings.load()
+        self.settings = settings or ValidationSettings.load(seeds_dir=reference.seeds_dir)
         self.expectations_dir = expectations_dir
         self.docs_dir = docs_dir
         self._required_cache: dict[tuple[str | None, str], list[str]] = {}

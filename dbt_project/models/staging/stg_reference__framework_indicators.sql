@@ -1,7 +1,8 @@
 -- Leaves of each framework version: the indicators (and bonus / deduction items) it scores, where
 -- they hang in the tree, their weight (= full marks), method, parameters and missing-value policy.
 -- A blank tiers cell means the catalogue's tiers (indicators.tiers); a blank frequency means
--- quarterly (`annual`: scored only in the Q4 run and combined into the annual roll-up).
+-- quarterly (`annual`: scored only in the Q4 run and combined into the annual roll-up). A blank
+-- normalisation_scope means the version's (scoring_params.normalisation_scope).
 with source as (
     select * from {{ ref('framework_indicators') }}
 ),
@@ -24,6 +25,7 @@ cleaned as (
         nullif(trim(source.tolerated_indicator_code), '')                 as tolerated_indicator_code,
         source.sort_order,
         coalesce(nullif(lower(trim(source.frequency)), ''), 'quarterly')  as frequency,
+        nullif(lower(trim(source.normalisation_scope)), '')                as normalisation_scope,
         catalogue.kind,
         catalogue.direction
     from source

@@ -14,7 +14,13 @@ pivoted as (
         max(case when param = 'light_green_score_ratio'  then try_cast(value as double) end) as light_green_score_ratio,
         max(case when param = 'light_yellow_score_ratio' then try_cast(value as double) end) as light_yellow_score_ratio,
         max(case when param = 'score_ceiling'            then try_cast(value as double) end) as score_ceiling,
-        coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size
+        coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size,
+        -- precision: decimals of the published scores; ranks on the exact total unless `published`
+        coalesce(max(case when param = 'score_decimals'  then try_cast(value as integer) end), 2) as score_decimals,
+        coalesce(max(case when param = 'rank_by'         then value end), 'exact')             as rank_by,
+        -- who an indicator is normalised against (peer_group, tier or all), z-score deviation
+        coalesce(max(case when param = 'normalisation_scope' then value end), 'peer_group')  as normalisation_scope,
+        coalesce(max(case when param = 'zscore_sd'       then value end), 'population')        as zscore_sd
     from source
     group by framework_version
 )

@@ -63,8 +63,8 @@ uncapped as (
         unit_code,
         period,
         framework_version,
-        coalesce(sum(case when kind = 'bonus' then points::decimal(18, 4) end)::double, 0.0)     as bonus_uncapped,
-        coalesce(sum(case when kind = 'deduction' then points::decimal(18, 4) end)::double, 0.0) as deduction_uncapped
+        coalesce(sum(case when kind = 'bonus' then points::decimal(38, 18) end)::double, 0.0)     as bonus_uncapped,
+        coalesce(sum(case when kind = 'deduction' then points::decimal(38, 18) end)::double, 0.0) as deduction_uncapped
     from item_points
     group by unit_code, period, framework_version
 ),

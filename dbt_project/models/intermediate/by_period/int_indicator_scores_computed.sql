@@ -1,12 +1,22 @@
--- Rule 4 (scoring methods) and rule 11 (indicator light). ratio in [0, 1]; score = full_marks x ratio.
--- Peers = same framework version, peer_group, period and indicator, units with a (non-NA) value.
+-- Rule 4 (scoring methods) and rule 11 (indicator light). ratio in [0, 1] (a z-score: unbounded);
+-- score = full_marks x ratio, unrounded (displays round it: fct_indicator_scores.score).
+-- Peers = the units an indicator is normalised against: same framework version, period and
+-- indicator, with a (non-NA) value, within the normalisation scope: the indicator's
+-- normalisation_scope, else the version's scoring_params.normalisation_scope, else peer_group:
+--   peer_group : the unit's peer group (考核分类组, where it is also ranked);
+--   tier       : every unit of its tier (e.g. all counties, ranked afterwards within classes);
+--   all        : every unit scored in the period under the version.
+-- The scope only decides who is compared here; totals are always ranked within the peer group.
 -- t = position of x between the peer min and max (from the max when lower is better; max = min -> 1).
 --   target     : attainment = least(1, x / target) (higher; target 0 -> 1) or 1 if x <= target
 --                else target / x (lower); below the floor param_a -> 0
 --   efficacy   : 功效系数法 (60 + 40 t) / 100
 --   minmax     : (a + (b - a) t) / 100 with a = param_a (default 0), b = param_b (default 100)
---   zscore     : (param_a + param_b z) / 100, z = (x - peer mean) / peer sd (population; sign
---                flipped when lower is better; sd = 0 -> z = 0), defaults 50 and 10, clamped to [0, 1]
+--   zscore     : z = (x - peer mean) / peer sd, unbounded (mean 0, sd 1 over the peers; sign
+--                flipped when lower is better; sd 0 or a single peer -> 0); sd = population
+--                (divide by n) or sample (n - 1) as scoring_params.zscore_sd says (default
+--                population). The ratio is z itself: score = full_marks x z, aggregated as is.
+--   zscore_clamped : (param_a + param_b z) / 100 (defaults 50 and 10), clamped to [0, 1]
 --   percentile : share of the other peers the unit beats or ties from below: (r - 1) / (n - 1)
 --                with r the ascending competition rank by goodness; a single peer -> 1
 --   rank       : 排名赋分 1 - param_a x (rank - 1), rank() best first (ties share), at least 0
@@ -15,8 +25,9 @@
 --   scale      : absolute scale (x - a) / (b - a), (b - x) / (b - a) when lower is better, with
 --                a = param_a (default 0), b = param_b (default 100), clamped to [0, 1]: an
 --                evaluation score of 0-100 (满意度, 领导评价) counts as its share of full marks
+-- Peer means and deviations are summed in unit_code order, so re-scoring gives the same bits.
 -- Missing values: policy zero -> score 0 (counted); policy exclude -> not counted (score null,
--- the parent re-normalises). NA indicators: score / max_score / light null, not counted.
+-- the parent re-normalises). NA indicators: ratio / score / max_score / light null, not counted.
 with grid as (
     select * from {{ for_selected_periods(ref('int_scoring_grid_assembled')) }}
 ),
@@ -25,26 +36,73 @@ params as (
     select * from {{ ref('stg_reference__scoring_params') }}
 ),
 
+grid_scoped as (
+    select
+        grid.*,
+        params.zscore_sd,
+        coalesce(grid.normalisation_scope, params.normalisation_scope, 'peer_group') as scope,
+        case coalesce(grid.normalisation_scope, params.normalisation_scope, 'peer_group')
+            when 'tier' then 'tier:' || grid.tier
+            when 'all' then 'all'
+            else 'peer_group:' || grid.peer_group end                    as scope_key
+    from grid
+    left join params
+        on params.framework_version = grid.framework_version
+),
+
 grid_flagged as (
     select
         *,
         (raw_value is not null and not is_na)                           as has_value,
         case when direction = 'lower' then -raw_value else raw_value end as goodness
-    from grid
+    from grid_scoped
+),
+
+scope_means as (
+    select
+        framework_version, period, indicator_code, scope_key,
+        sum(goodness order by unit_code) / count(*)                     as peer_mean_goodness
+    from grid_flagged
+    where has_value
+    group by framework_version, period, indicator_code, scope_key
+),
+
+scope_deviations as (
+    select
+        grid_flagged.framework_version, grid_flagged.period, grid_flagged.indicator_code, grid_flagged.scope_key,
+        any_value(scope_means.peer_mean_goodness)                       as peer_mean_goodness,
+        sqrt(sum((grid_flagged.goodness - scope_means.peer_mean_goodness) ^ 2 order by grid_flagged.unit_code)
+             / nullif(count(*) - case when any_value(grid_flagged.zscore_sd) = 'sample' then 1 else 0 end, 0))
+                                                                        as peer_sd_goodness
+    from grid_flagged
+    inner join scope_means
+        on scope_means.framework_version = grid_flagged.framework_version
+       and scope_means.period = grid_flagged.period
+       and scope_means.indicator_code = grid_flagged.indicator_code
+       and scope_means.scope_key = grid_flagged.scope_key
+    where grid_flagged.has_value
+    group by grid_flagged.framework_version, grid_flagged.period, grid_flagged.indicator_code, grid_flagged.scope_key
 ),
 
 peer_statistics as (
     select
-        *,
-        min(raw_value) over peers           as peer_min,
-        max(raw_value) over peers           as peer_max,
-        avg(goodness) over peers            as peer_mean_goodness,
-        stddev_pop(goodness) over peers     as peer_sd_goodness,
-        count(*) over peers                 as peer_count,
-        rank() over (peers order by goodness desc)  as peer_rank,
-        rank() over (peers order by goodness asc)   as peer_rank_ascending
+        grid_flagged.*,
+        scope_deviations.peer_mean_goodness,
+        scope_deviations.peer_sd_goodness,
+        min(grid_flagged.raw_value) over peers          as peer_min,
+        max(grid_flagged.raw_value) over peers          as peer_max,
+        count(*) over peers                             as peer_count,
+        rank() over (peers order by grid_flagged.goodness desc)  as peer_rank,
+        rank() over (peers order by grid_flagged.goodness asc)   as peer_rank_ascending
     from grid_flagged
-    window peers as (partition by framework_version, peer_group, period, indicator_code, has_value)
+    left join scope_deviations
+        on grid_flagged.has_value
+       and scope_deviations.framework_version = grid_flagged.framework_version
+       and scope_deviations.period = grid_flagged.period
+       and scope_deviations.indicator_code = grid_flagged.indicator_code
+       and scope_deviations.scope_key = grid_flagged.scope_key
+    window peers as (partition by grid_flagged.framework_version, grid_flagged.period,
+                     grid_flagged.indicator_code, grid_flagged.scope_key, grid_flagged.has_value)
 ),
 
 target_attainment as (
@@ -62,7 +120,9 @@ target_attainment as (
             when peer_max = peer_min then 1.0
             when direction = 'lower' then (peer_max - raw_value) / (peer_max - peer_min)
             else (raw_value - peer_min) / (peer_max - peer_min)
-        end as peer_position
+        end as peer_position,
+        case when coalesce(peer_sd_goodness, 0) = 0 then 0.0
+             else (goodness - peer_mean_goodness) / peer_sd_goodness end as z
     from peer_statistics
 ),
 
@@ -78,10 +138,9 @@ method_ratio as (
                 (60.0 + 40.0 * peer_position) / 100.0
             when scoring_method = 'minmax' then
                 (coalesce(param_a, 0.0) + (coalesce(param_b, 100.0) - coalesce(param_a, 0.0)) * peer_position) / 100.0
-            when scoring_method = 'zscore' then
-                (coalesce(param_a, 50.0) + coalesce(param_b, 10.0) * case
-                    when coalesce(peer_sd_goodness, 0) = 0 then 0.0
-                    else (goodness - peer_mean_goodness) / peer_sd_goodness end) / 100.0
+            when scoring_method = 'zscore' then z
+            when scoring_method = 'zscore_clamped' then
+                (coalesce(param_a, 50.0) + coalesce(param_b, 10.0) * z) / 100.0
             when scoring_method = 'percentile' then
                 case when peer_count = 1 then 1.0
                      else (peer_rank_ascending - 1)::double / (peer_count - 1) end
@@ -101,21 +160,26 @@ method_ratio as (
     from target_attainment
 ),
 
+counted as (
+    select
+        *,
+        not is_na and not (is_missing and coalesce(missing_policy, 'zero') = 'exclude') as is_counted
+    from method_ratio
+),
+
 scored as (
     select
         *,
-        not is_na and not (is_missing and coalesce(missing_policy, 'zero') = 'exclude') as is_counted,
-        greatest(0.0, least(1.0, unclamped_ratio))                      as ratio
-    from method_ratio
+        case when has_value and scoring_method = 'zscore' then unclamped_ratio
+             when has_value then greatest(0.0, least(1.0, unclamped_ratio))
+             when is_counted then 0.0 end                               as ratio
+    from counted
 ),
 
 scored_points as (
     select
         *,
-        case when not is_counted then null
-             when not has_value then 0.0
-             else round(full_marks * ratio, 4)
-        end                                                             as score,
+        case when is_counted then full_marks * ratio end                as score,
         case when is_counted then full_marks end                        as max_score
     from scored
 ),
@@ -167,5 +231,6 @@ select
     max_score,
     peer_rank,
     peer_count,
+    scope                               as normalisation_scope,
     light
 from lit

@@ -14,7 +14,9 @@
 -- share_in_parent = the part of the parent's ratio this child's ratio carries (0 if uncounted).
 -- Annual-only indicators (scored in Q4 runs) are not part of the quarterly tree; they enter the
 -- annual roll-up (mart_unit_annual_scores).
--- Sums go through DECIMAL so that re-scoring the same returns gives the same digits.
+-- Nothing is rounded: ratio and score are exact doubles. Sums go through DECIMAL(38, 18) (each
+-- term rounded at 1e-18, the sum exact and independent of the order rows arrive in), so that
+-- re-scoring the same returns, alone or in a full rebuild, gives the same bits.
 with leaf_scores as (
     select * from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
     where not is_na
@@ -42,7 +44,7 @@ leaf_rows as (
         node_positions.depth,
         true                                as is_leaf,
         leaf_scores.full_marks              as weight,
-        case when leaf_scores.is_counted then leaf_scores.score / nullif(leaf_scores.full_marks, 0) end as ratio,
+        case when leaf_scores.is_counted then leaf_scores.ratio end as ratio,
         leaf_scores.is_counted,
         leaf_scores.score                   as points,
         null::double                        as children_weight,
@@ -76,25 +78,25 @@ nodes_of_depth_{{ depth }}_unscored as (
         false                               as is_leaf,
         coalesce(aggregate_nodes.weight,
                  case when aggregate_nodes.aggregation = 'sum'
-                      then sum(children.weight::decimal(38, 10))::double
-                      else sum(children.weight::decimal(38, 10)) filter (where children.is_counted)::double end
+                      then sum(children.weight::decimal(38, 18))::double
+                      else sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double end
         )                                   as weight,
         case aggregate_nodes.aggregation
             when 'sum' then
-                sum((children.weight * children.ratio)::decimal(38, 10)) filter (where children.is_counted)::double
-                / nullif(sum(children.weight::decimal(38, 10))::double, 0)
+                sum((children.weight * children.ratio)::decimal(38, 18)) filter (where children.is_counted)::double
+                / nullif(sum(children.weight::decimal(38, 18))::double, 0)
             when 'geometric_mean' then
                 case when min(children.ratio) filter (where children.is_counted) = 0 then 0.0
-                     else exp(sum((children.weight * ln(case when children.ratio > 0 then children.ratio end))::decimal(38, 10)) filter (where children.is_counted)::double
-                              / nullif(sum(children.weight::decimal(38, 10)) filter (where children.is_counted)::double, 0)) end
+                     else exp(sum((children.weight * ln(case when children.ratio > 0 then children.ratio end))::decimal(38, 18)) filter (where children.is_counted)::double
+                              / nullif(sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double, 0)) end
             else
-                sum((children.weight * children.ratio)::decimal(38, 10)) filter (where children.is_counted)::double
-                / nullif(sum(children.weight::decimal(38, 10)) filter (where children.is_counted)::double, 0)
+                sum((children.weight * children.ratio)::decimal(38, 18)) filter (where children.is_counted)::double
+                / nullif(sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double, 0)
         end                                 as ratio,
         null::boolean                       as is_counted,
         null::double                        as points,
-        sum(children.weight::decimal(38, 10))::double                                           as children_weight,
-        sum(children.weight::decimal(38, 10)) filter (where children.is_counted)::double        as children_counted_weight
+        sum(children.weight::decimal(38, 18))::double                                           as children_weight,
+        sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double        as children_counted_weight
     from children_of_depth_{{ depth }} as children
     inner join aggregate_nodes
         on aggregate_nodes.framework_version = children.framework_version
@@ -107,7 +109,7 @@ nodes_of_depth_{{ depth }}_unscored as (
 
 nodes_of_depth_{{ depth }} as (
     select
-        * replace (ratio is not null as is_counted, round(ratio * weight, 4) as points)
+        * replace (ratio is not null as is_counted, ratio * weight as points)
     from nodes_of_depth_{{ depth }}_unscored
 ),
 

@@ -46,7 +46,8 @@ applicable_indicators as (
         framework_indicators.param_b,
         framework_indicators.weight          as full_marks,
         framework_indicators.missing_policy,
-        framework_indicators.frequency
+        framework_indicators.frequency,
+        framework_indicators.normalisation_scope
     from framework_indicators
     inner join indicator_tiers
         on indicator_tiers.framework_version = framework_indicators.framework_version

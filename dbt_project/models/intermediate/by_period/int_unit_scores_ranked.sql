@@ -1,8 +1,25 @@
 -- Rule 9 (rank within the peer group, period and framework version; ties share a rank: 1, 2, 2, 4) and
 -- rule 10 (grade and light: the band of the run's framework version with the highest
--- min_score <= total_score).
+-- min_score <= total_score, the published total a reader checks the band against).
+-- rank_score = what ranks are decided on: total_score_exact, so units whose published totals
+-- tie are told apart by the exact total; total_score when the version's scoring_params say
+-- rank_by = published (ranks follow the published precision; equal published totals tie).
 with totals as (
     select * from {{ for_selected_periods(ref('int_unit_scores_totalled')) }}
+),
+
+params as (
+    select framework_version, rank_by from {{ ref('stg_reference__scoring_params') }}
+),
+
+keyed as (
+    select
+        totals.*,
+        case when params.rank_by = 'published' then totals.total_score
+             else totals.total_score_exact end                                             as rank_score
+    from totals
+    left join params
+        on params.framework_version = totals.framework_version
 ),
 
 grade_bands as (
@@ -12,9 +29,9 @@ grade_bands as (
 ranked as (
     select
         *,
-        rank() over (partition by framework_version, peer_group, period order by total_score desc) as rank_in_group,
+        rank() over (partition by framework_version, peer_group, period order by rank_score desc)  as rank_in_group,
         count(*) over (partition by framework_version, peer_group, period)                         as group_size
-    from totals
+    from keyed
 ),
 
 graded as (
@@ -45,6 +62,8 @@ select
     bonus,
     deduction,
     total_score,
+    total_score_exact,
+    rank_score,
     rank_in_group,
     group_size,
     grade,

@@ -1,7 +1,8 @@
 -- Rule 6 (indicator score = the score of the run's root node, e.g. the sum of the five dimensions
--- or the weighted evaluation parts) and rule 8 (total_score = round(clamp(indicator_score + bonus
--- - deduction, score_floor, score_ceiling), 2) with the floor and ceiling of the run's framework
--- version; no ceiling when score_ceiling is blank).
+-- or the weighted evaluation parts) and rule 8 (total_score_exact = clamp(indicator_score + bonus
+-- - deduction, score_floor, score_ceiling) with the floor and ceiling of the run's framework
+-- version, no ceiling when score_ceiling is blank). Nothing upstream is rounded; the published
+-- total_score = round(total_score_exact, score_decimals) (default 2) is the only rounding here.
 with runs as (
     select * from {{ for_selected_periods(ref('int_scoring_runs_assigned')) }}
 ),
@@ -19,7 +20,7 @@ adjustments as (
 ),
 
 params as (
-    select framework_version, score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, score_floor, score_ceiling, score_decimals from {{ ref('stg_reference__scoring_params') }}
 ),
 
 totalled as (
@@ -31,17 +32,18 @@ totalled as (
         runs.is_official,
         runs.tier,
         runs.peer_group,
-        round(coalesce(root_scores.indicator_score, 0.0), 4)        as indicator_score,
+        coalesce(root_scores.indicator_score, 0.0)                  as indicator_score,
         coalesce(adjustments.bonus, 0.0)                            as bonus,
         coalesce(adjustments.deduction, 0.0)                        as deduction,
-        round(least(
+        least(
             coalesce(params.score_ceiling, 'infinity'::double),
             greatest(
-                coalesce(params.score_floor, 0.0),
+                coalesce(params.score_floor, '-infinity'::double),
                 coalesce(root_scores.indicator_score, 0.0)
                     + coalesce(adjustments.bonus, 0.0)
                     - coalesce(adjustments.deduction, 0.0))
-        ), 2)                                                       as total_score
+        )                                                           as total_score_exact,
+        coalesce(params.score_decimals, 2)                          as score_decimals
     from runs
     left join params
         on params.framework_version = runs.framework_version
@@ -55,4 +57,7 @@ totalled as (
        and adjustments.framework_version = runs.framework_version
 )
 
-select * from totalled
+select
+    totalled.* exclude (score_decimals),
+    round(total_score_exact, score_decimals)                        as total_score
+from totalled

@@ -26,6 +26,7 @@ select
     cast(nodes.node_name_zh as varchar)                 as dimension_name_zh,
     cast(nodes.node_name_en as varchar)                 as dimension_name_en,
     cast(round(node_scores.score, 4) as double)         as score,
+    cast(node_scores.score as double)                   as score_exact,
     cast(node_scores.max_score as double)               as max_score,
     cast(coalesce(indicator_counts.indicator_count, 0) as bigint) as indicator_count,
     cast(nodes.sort_order as integer)                   as sort_order,

@@ -22,6 +22,7 @@ select
     cast(node_scores.is_counted as boolean)         as is_counted,
     cast(node_scores.ratio as double)               as ratio,
     cast(round(node_scores.score, 4) as double)     as score,
+    cast(node_scores.score as double)               as score_exact,
     cast(node_scores.max_score as double)           as max_score,
     cast(node_scores.share_in_parent as double)     as share_in_parent
 from node_scores

@@ -18,6 +18,7 @@ select
     cast(nodes.node_name_zh as varchar)                 as part_name_zh,
     cast(nodes.node_name_en as varchar)                 as part_name_en,
     cast(round(node_scores.score, 4) as double)         as score,
+    cast(node_scores.score as double)                   as score_exact,
     cast(node_scores.max_score as double)               as max_score,
     cast(round(node_scores.ratio * 100, 4) as double)   as score_100,
     cast(node_scores.is_counted as boolean)             as is_counted,

@@ -13,7 +13,7 @@ params as (
 placed as (
     select
         rankings.*,
-        rank() over (partition by peer_group, period order by total_score asc)               as rank_from_bottom,
+        rank() over (partition by peer_group, period order by rank_score asc)                as rank_from_bottom,
         rank() over (partition by peer_group, period order by score_change_qoq desc nulls last) as rise_rank,
         rank() over (partition by peer_group, period order by score_change_qoq asc nulls last)  as fall_rank
     from rankings

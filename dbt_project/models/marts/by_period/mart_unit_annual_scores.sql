@@ -4,9 +4,12 @@
 --   annual_indicator_score A = the annual-only indicators (frequency `annual`, scored in the Q4
 --                       run): sum(score) / sum(full marks) x 100 over those counted (NA and
 --                       excluded missing values do not count; policy zero counts 0);
---   annual_score = round(clamp((1 - w / W) x R + w x A / 100, score_floor, score_ceiling), 2),
+--   annual_score_exact = clamp((1 - w / W) x R + w x A / 100, score_floor, score_ceiling),
 --                       w = annual_indicator_weight of the version, W = the root's weight; when
---                       the unit has no counted annual-only indicator (or w = 0): round(R, 2).
+--                       the unit has no counted annual-only indicator (or w = 0): R. R and A are
+--                       computed from the exact (unrounded) quarterly totals and indicator scores;
+--                       annual_score = round(annual_score_exact, score_decimals) is the display.
+-- Ranked on rank_score: annual_score_exact, or annual_score when rank_by = published.
 -- Ranked within peer group and year; the unit's peer group is its group in the latest quarter
 -- scored in the year (a unit moved between groups during the year is ranked with its new group).
 -- Partitioned by year: the annual partition '2024' rebuilds the 2024 rows.
@@ -30,7 +33,7 @@ roots as (
 ),
 
 params as (
-    select framework_version, score_floor, score_ceiling from {{ ref('stg_reference__scoring_params') }}
+    select framework_version, score_floor, score_ceiling, score_decimals, rank_by from {{ ref('stg_reference__scoring_params') }}
 ),
 
 annual_indicators as (
@@ -38,7 +41,7 @@ annual_indicators as (
         unit_code,
         left(period, 4)                                 as year,
         framework_version,
-        sum(score::decimal(18, 4))::double / nullif(sum(full_marks), 0) * 100 as annual_indicator_score
+        sum(score::decimal(38, 18))::double / nullif(sum(full_marks), 0) * 100 as annual_indicator_score
     from {{ ref('int_indicator_scores_computed') }}
     where is_official
       and frequency = 'annual'
@@ -54,8 +57,8 @@ yearly as (
         arg_max(rankings.peer_group, rankings.period_index) as peer_group,
         arg_max(rankings.framework_version, rankings.period_index) as framework_version,
         count(*)                                        as quarters_scored,
-        avg(rankings.total_score::decimal(18, 4))::double as mean_of_quarters,
-        arg_max(rankings.total_score, rankings.period_index)  as last_quarter
+        avg(rankings.total_score_exact::decimal(38, 18))::double as mean_of_quarters,
+        arg_max(rankings.total_score_exact, rankings.period_index) as last_quarter
     from rankings
     group by rankings.unit_code, left(rankings.period, 4)
 ),
@@ -70,7 +73,9 @@ rolled_up as (
         versions.annual_indicator_weight,
         versions.annual_indicator_weight / roots.root_weight as annual_share,
         params.score_floor,
-        params.score_ceiling
+        params.score_ceiling,
+        coalesce(params.score_decimals, 2)              as score_decimals,
+        params.rank_by
     from yearly
     inner join versions using (framework_version)
     left join roots using (framework_version)
@@ -84,12 +89,21 @@ rolled_up as (
 combined as (
     select
         *,
-        round(case
+        case
             when annual_indicator_score is null or coalesce(annual_share, 0) = 0 then quarterly_score
-            else least(coalesce(score_ceiling, 'infinity'::double), greatest(coalesce(score_floor, 0.0),
+            else least(coalesce(score_ceiling, 'infinity'::double), greatest(coalesce(score_floor, '-infinity'::double),
                  (1 - annual_share) * quarterly_score + annual_indicator_weight * annual_indicator_score / 100))
-        end, 2)                                         as annual_score
+        end                                             as annual_score_exact
     from rolled_up
+),
+
+published as (
+    select
+        *,
+        round(annual_score_exact, score_decimals)       as annual_score,
+        case when rank_by = 'published' then round(annual_score_exact, score_decimals)
+             else annual_score_exact end                as rank_score
+    from combined
 )
 
 select
@@ -100,9 +114,11 @@ select
     cast(annual_rollup as varchar)      as annual_rollup,
     cast(quarters_scored as bigint)     as quarters_scored,
     cast(annual_score as double)        as annual_score,
-    cast(rank() over (partition by peer_group, year order by annual_score desc) as bigint) as rank_in_group,
+    cast(annual_score_exact as double)  as annual_score_exact,
+    cast(rank_score as double)          as rank_score,
+    cast(rank() over (partition by peer_group, year order by rank_score desc) as bigint) as rank_in_group,
     cast(count(*) over (partition by peer_group, year) as bigint) as group_size,
     cast(round(quarterly_score, 4) as double)           as quarterly_score,
     cast(round(annual_indicator_score, 4) as double)    as annual_indicator_score
-from combined
+from published
 order by year, peer_group, rank_in_group, unit_code
