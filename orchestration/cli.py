@@ -237,6 +237,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Build dbt's docs and the GX Data Docs of this home under <home>/docs and serve them offline."""
+    from orchestration.docs import build_dbt_docs, docs_server, publish_gx_docs
+
+    home = _home(args)
+    print("生成文档 / building dbt docs …", flush=True)
+    dbt_index = build_dbt_docs(home)
+    gx_index = publish_gx_docs(home)
+    print(f"dbt 文档 / dbt docs: {dbt_index}")
+    print(f"数据校验报告 / GX Data Docs: {gx_index or '尚无校验结果 / no validation yet'}")
+    if args.no_serve:
+        return 0
+    server = docs_server(home, args.port)
+    port = server.server_address[1]
+    print(f"浏览 / open http://127.0.0.1:{port}/dbt/ 与 and http://127.0.0.1:{port}/gx/ "
+          "（Ctrl+C 结束 / to stop）", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop on SIGTERM as on Ctrl+C
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="wuxing", description="五型政府综合考核评分流水线 / "
@@ -263,6 +289,9 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--out", help="output .xlsx path")
     add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(
         "--port", type=int, default=3000)
+    docs = add("docs", cmd_docs, "build dbt's docs and the GX Data Docs and serve them offline on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free port)")
+    docs.add_argument("--no-serve", action="store_true", help="build the pages only")
     serve = add("serve", cmd_serve, "production: the Dagster webserver and daemon, supervised")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000)

@@ -6,6 +6,7 @@ import time
 import dagster as dg
 
 from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
+from orchestration.docs import publish_gx_docs
 from orchestration.defs.resources import WuxingHome
 from orchestration.returns.intake import intake
 from orchestration.returns.validate import SUITE_FOR_TYPE, WARNINGS_SUITE
@@ -25,6 +26,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
     started = time.perf_counter()
     report = intake(wuxing.home, wuxing.reference())
     duration = time.perf_counter() - started
+    data_docs = publish_gx_docs(wuxing.home) if report.data_docs else None  # offline, at <home>/docs/gx
     runs = {run.suite: run for run in report.suite_runs}
     checks = []
     for spec in SUITE_CHECKS:
@@ -47,7 +49,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
             "returns_with_warnings": report.warned,
             "rows_in": report.rows_in,
             "duration_seconds": round(duration, 2),
-            **({"data_docs": dg.MetadataValue.url(f"file://{report.data_docs}")} if report.data_docs else {}),
+            **({"data_docs": dg.MetadataValue.path(str(data_docs))} if data_docs else {}),
             "rejections": dg.MetadataValue.md(
                 "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),
         },
