@@ -99,7 +99,8 @@ def _prune(snapshots: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-RankingRow = tuple[str, int, str, float, str, str]  # peer group name, rank, unit, total, grade, light
+RankingRow = tuple[str, int, str, float, str, str, str]  # peer group name, rank, unit, total, grade, light,
+#                                                      and the unit's short name
 
 
 def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[RankingRow]]:
@@ -110,7 +111,7 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
             return None, []
         period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
         rows = con.execute(
-            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light "
+            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light, short_name "
             "from marts.mart_unit_rankings where period = ? and rank_in_group <= ? "
             "order by peer_group, rank_in_group, unit_code", [period, top]).fetchall()
     return period, rows

@@ -22,7 +22,7 @@ def ranking_head_markdown(database: Path) -> str:
         return "尚未计分 / not scored yet"
     lines = [f"{period}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
              "|---|---|---|---|---|---|"]
-    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light in rows]
+    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light, _ in rows]
     return "\n".join(lines)
 
 
