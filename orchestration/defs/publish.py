@@ -26,6 +26,27 @@ def ranking_head_markdown(database: Path) -> str:
     return "\n".join(lines)
 
 
+def marts_markdown(database: Path, rows: dict[str, int]) -> str:
+    """Each published mart with its row count and description, as a markdown table."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        comments = dict(con.execute("select table_name, comment from duckdb_tables() "
+                                    "where schema_name = 'marts'").fetchall())
+    lines = ["| 表 mart | 行数 rows | 说明 description |", "|---|---:|---|"]
+    lines += [f"| {table} | {count} | {' '.join((comments.get(table) or '').split())[:120]} |"
+              for table, count in sorted(rows.items())]
+    return "\n".join(lines)
+
+
+def docs_links(home) -> dict[str, dg.MetadataValue]:
+    """Where the offline documentation of this home is (`wuxing docs` builds dbt's)."""
+    from orchestration.docs import dbt_docs_index, gx_docs_index
+
+    pages = {"gx_data_docs": gx_docs_index(home), "dbt_docs": dbt_docs_index(home)}
+    return {name: dg.MetadataValue.path(str(path)) for name, path in pages.items() if path.exists()}
+
+
 @dg.asset(group_name="publish", deps=MART_KEYS, pool=WAREHOUSE_POOL, kinds={"duckdb", "parquet"},
           output_required=False,
           description="分析人员读取的发布库与 Parquet 文件（整体原子替换） / "
@@ -51,5 +72,7 @@ def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome):
         **{f"returns_{status}": n for status, n in counts.items()},
         "ranking_head": dg.MetadataValue.md(ranking_head_markdown(database)),
         "periods_scored_in_run": dg.MetadataValue.json(scored),
+        "marts": dg.MetadataValue.md(marts_markdown(database, publication.tables)),
+        **docs_links(wuxing.home),
         "duration_seconds": dg.MetadataValue.float(round(time.monotonic() - started, 3)),
     })

@@ -11,10 +11,14 @@ from orchestration.defs.resources import WuxingHome
 from orchestration.returns.intake import intake
 from orchestration.returns.validate import SUITE_FOR_TYPE, WARNINGS_SUITE
 
+SUITE_ZH = {"unit_return": "单位自报表校验", "evaluation_return": "评价机构报表校验",
+            "return_warnings": "填报提示（不影响受理）"}
 SUITE_CHECKS = [
     dg.AssetCheckSpec(name=suite, asset="validated_returns",
-                      description=f"Great Expectations suite expectations/{suite}.json on every new return; "
-                                  "warns when a return is rejected (or, for the warnings suite, flagged)")
+                      description=f"{SUITE_ZH.get(suite, suite)}：Great Expectations 规则集 expectations/{suite}.json，"
+                                  "每份新收文件均校验；有文件被退回（提示规则集：被提示）时警告 / "
+                                  f"GX suite expectations/{suite}.json on every new return; warns when a "
+                                  "return is rejected (or, for the warnings suite, flagged)")
     for suite in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]
 ]
 
