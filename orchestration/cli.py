@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -124,6 +125,7 @@ def _execute(home: Home, instance, job, tags: dict[str, str], view=None):
 
 def print_summary(home: Home, view=None) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
+    from orchestration.clock import beijing_text
     from orchestration.console import RunConsole, summary_table
     from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, return_counts
 
@@ -133,7 +135,8 @@ def print_summary(home: Home, view=None) -> None:
     log = return_counts(database)
     view.console.print(summary_table(period, rows))
     view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH[k]} {k} {v} 份" for k, v in log.items()))
-    view.say(f"发布库 / published DuckDB: {database}")
+    published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))
+    view.say(f"发布库 / published DuckDB: {database}（{published_at}）")
     view.say(f"Parquet: {home.published / PARQUET_LINK}")
     view.say(f"退回文件与通知 / quarantine: {home.quarantine}")
     if view.log is not None:
