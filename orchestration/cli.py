@@ -133,6 +133,7 @@ def print_summary(home: Home, view=None) -> None:
     database = home.published / PUBLISHED_DB
     period, rows = ranking_head(database)
     log = return_counts(database)
+    view.console.print()
     view.console.print(summary_table(period, rows))
     view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH[k]} {k} {v} 份" for k, v in log.items()))
     published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))

@@ -138,7 +138,8 @@ class _RunWatcher:
         else:
             self.dbt_keys = set(dbt_period_models.keys)
         self.dbt_step = "dbt_reference_models" if job_name == "nightly" else "dbt_period_models"
-        self.tasks[self.dbt_step] = progress.add_task("dbt 模型 models built", total=len(self.dbt_keys))
+        label = "dbt 模型 models built" if job_name == "nightly" else "重算 dbt 模型 scoring models"
+        self.tasks[self.dbt_step] = progress.add_task(label, total=len(self.dbt_keys))
         self.tasks["published_marts"] = progress.add_task("发布 publishing", total=1)
         self.built: set = set()
 
@@ -191,7 +192,7 @@ def summary_table(period: str | None, rows) -> Table | Text:
     if period is None:
         return Text("尚未计分 / not scored yet")
     table = Table(title=f"{period} 各组排名前三 / top three of each peer group", box=box.SIMPLE_HEAD,
-                  title_justify="left", pad_edge=False)
+                  title_justify="left", pad_edge=False, show_edge=False)
     table.add_column("组别 peer group", no_wrap=True)
     for place in PLACES:
         table.add_column(place, no_wrap=True)
