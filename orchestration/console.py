@@ -105,6 +105,9 @@ class RunConsole:
     @contextmanager
     def watch(self, instance, run_id: str, job_name: str) -> Iterator[None]:
         """Show the progress of the run `run_id` while the block executes it."""
+        if not self.capture or self.verbose:  # no progress view: the log itself is on the console
+            yield
+            return
         watcher = _RunWatcher(self, instance, run_id, job_name)
         thread = threading.Thread(target=watcher.loop, daemon=True)
         thread.start()
@@ -181,7 +184,7 @@ class _RunWatcher:
         return next((t for t in self.view.progress.tasks if t.id == self.tasks.get(step)), None)
 
     def finish(self) -> None:
-        """Leave the bars of steps that did not run (nothing to do) as they are, but stop the clocks."""
+        """Stop the clocks; the bar of a step that failed or did not run stays where it was."""
         for task in self.tasks.values():
             self.view.progress.stop_task(task)
 
