@@ -269,7 +269,13 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     home = _home(args)
     print("生成文档 / building dbt docs …", flush=True)
-    dbt_index = build_dbt_docs(home)
+    try:
+        dbt_index = build_dbt_docs(home)
+    except Exception as error:  # noqa: BLE001 - dbt's own message is in its log
+        print(f"生成 dbt 文档失败（仓库可能正被一次运行占用，请稍后再试）/ dbt docs failed (a run may hold the "
+              f"warehouse; try again later): {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
+              f"；日志 log: {home.root / 'dbt_target' / 'docs'}", file=sys.stderr)
+        return 1
     gx_index = publish_gx_docs(home)
     print(f"dbt 文档 / dbt docs: {dbt_index}")
     print(f"数据校验报告 / GX Data Docs: {gx_index or '尚无校验结果 / no validation yet'}")
