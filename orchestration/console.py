@@ -136,14 +136,14 @@ class _RunWatcher:
         if job_name == "nightly":
             landed = len(landed_files(view.home))
             self.dbt_keys = set(dbt_reference_models.keys)
-            self.tasks["archived_returns"] = progress.add_task("收文归档 archiving", total=landed)
-            self.tasks["validated_returns"] = progress.add_task("校验判定 files judged", total=landed)
+            self.tasks["archived_returns"] = progress.add_task("收文归档 archiving", total=landed, start=False)
+            self.tasks["validated_returns"] = progress.add_task("校验判定 files judged", total=landed, start=False)
         else:
             self.dbt_keys = set(dbt_period_models.keys)
         self.dbt_step = "dbt_reference_models" if job_name == "nightly" else "dbt_period_models"
         label = "dbt 模型 models built" if job_name == "nightly" else "重算 dbt 模型 scoring models"
-        self.tasks[self.dbt_step] = progress.add_task(label, total=len(self.dbt_keys))
-        self.tasks["published_marts"] = progress.add_task("发布 publishing", total=1)
+        self.tasks[self.dbt_step] = progress.add_task(label, total=len(self.dbt_keys), start=False)
+        self.tasks["published_marts"] = progress.add_task("发布 publishing", total=1, start=False)
         self.built: set = set()
 
     def loop(self) -> None:
@@ -170,6 +170,8 @@ class _RunWatcher:
                     if event.asset_key in self.dbt_keys:
                         self.built.add(event.asset_key)
                         progress.update(self.tasks[self.dbt_step], completed=len(self.built))
+                elif event.event_type == dg.DagsterEventType.STEP_START and step in self.tasks:
+                    progress.start_task(self.tasks[step])  # each bar's clock: its step's time
                 elif event.event_type == dg.DagsterEventType.STEP_SUCCESS and step in self.tasks:
                     progress.update(self.tasks[step], completed=self._task(step).total)
             if not page.has_more:
