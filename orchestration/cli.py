@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -18,6 +19,9 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 from orchestration.home import Home  # noqa: E402
+
+if TYPE_CHECKING:
+    from orchestration.console import RunConsole
 
 
 def _home(args: argparse.Namespace) -> Home:
@@ -35,7 +39,7 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(home: Home, view=None) -> bool:
+def run_pipeline(home: Home, view: RunConsole | None = None) -> bool:
     """Run the nightly job once in this process, then score the periods its plan found stale;
     True on success.
 
@@ -100,7 +104,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _execute(home: Home, instance, job, tags: dict[str, str], view=None):
+def _execute(home: Home, instance, job, tags: dict[str, str], view: RunConsole | None = None):
     """Execute one job in-process under the CLI's tags, its progress shown; print failed steps
     and send alerts."""
     from dagster._core.utils import make_new_run_id
@@ -123,7 +127,7 @@ def _execute(home: Home, instance, job, tags: dict[str, str], view=None):
     return result
 
 
-def print_summary(home: Home, view=None) -> None:
+def print_summary(home: Home, view: RunConsole | None = None) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
     from orchestration.clock import beijing_text
     from orchestration.console import RunConsole, summary_table
