@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install system-deps demo run test ui serve clean
+.PHONY: install system-deps demo run test ui serve docs clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ ui: install
 
 serve: install
 	$(BIN)/wuxing serve --home $(WUXING_HOME)
+
+docs: install
+	$(BIN)/wuxing docs --home $(WUXING_HOME)
 
 # Debian packages for the UI and PostgreSQL tests (needs root; CI runs it from .ci/run)
 system-deps:

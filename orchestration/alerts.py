@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 import dagster as dg
 
+from orchestration.clock import beijing, now_text
 from orchestration.home import Home
 
 ALERTS_LOG = "alerts.log"
@@ -41,7 +42,7 @@ class Alert:
     run_id: str
     job: str
     details: list[dict] = field(default_factory=list)
-    at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    at: str = field(default_factory=lambda: beijing(datetime.now(timezone.utc)).isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,7 @@ def alerts_for_run(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
             kind="run_failure", run_id=run_id, job=run.job_name,
             title=f"wuxing 运行失败 run failed: {run.job_name}",
             text="\n".join([f"### wuxing 运行失败 / run failed: {run.job_name}",
-                            f"run `{run_id}`；发布库保持上次结果 / the published marts are unchanged", "",
+                            f"run `{run_id}`；发布库保持上次结果 / the published marts are unchanged", now_text(), "",
                             *lines]),
             details=failures))
     failed_checks = []
@@ -160,6 +161,6 @@ def alerts_for_run(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
             kind="check_failure", run_id=run_id, job=run.job_name,
             title=f"wuxing 检查未通过 {len(failed_checks)} checks failed",
             text="\n".join([f"### wuxing 检查未通过 / {len(failed_checks)} asset check(s) failed",
-                            f"run `{run_id}` ({run.job_name})", "", *lines]),
+                            f"run `{run_id}` ({run.job_name})", now_text(), "", *lines]),
             details=failed_checks))
     return alerts

@@ -9,8 +9,9 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -18,6 +19,9 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 from orchestration.home import Home  # noqa: E402
+
+if TYPE_CHECKING:
+    from orchestration.console import RunConsole
 
 
 def _home(args: argparse.Namespace) -> Home:
@@ -35,7 +39,7 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_pipeline(home: Home) -> bool:
+def run_pipeline(home: Home, view: RunConsole | None = None) -> bool:
     """Run the nightly job once in this process, then score the periods its plan found stale;
     True on success.
 
@@ -43,24 +47,27 @@ def run_pipeline(home: Home) -> bool:
     runs left behind by a killed process are marked failed first (freeing the warehouse pool), and
     a failed run or a failed asset check is written to the alerts log (and the webhook, if any).
     """
+    from orchestration.console import RunConsole
     from orchestration.definitions import build_definitions
     from orchestration.defs.periods import planned_ranges, scoring_tags
     from orchestration.instance import instance_for, reap_dead_runs
 
+    view = view or RunConsole.plain(home)
     definitions = build_definitions(home)
     instance = instance_for(home)
     for run_id in reap_dead_runs(instance):
-        print(f"已将中断的运行标记为失败 / marked the interrupted run {run_id} as failed", file=sys.stderr)
-    intake = _execute(home, instance, definitions.resolve_job_def("nightly"), {})
+        view.say(f"已将中断的运行标记为失败 / marked the interrupted run {run_id} as failed", error=True)
+    view.say("收文与校验 / intake (nightly)")
+    intake = _execute(home, instance, definitions.resolve_job_def("nightly"), {}, view)
     if not intake.success:
         return False
     ranges = planned_ranges(instance, intake.run_id)
     if not ranges:
-        print("各期次分数均为最新 / every period's scores are up to date")
+        view.say("各期次分数均为最新 / every period's scores are up to date")
     for start, end in ranges:
-        print(f"重算期次 / scoring periods {start}..{end}")
+        view.say(f"重算期次 / scoring periods {start}..{end}")
         scoring = _execute(home, instance, definitions.resolve_job_def("score_periods"),
-                           scoring_tags(start, end, intake.run_id))
+                           scoring_tags(start, end, intake.run_id), view)
         if not scoring.success:
             return False
     return True
@@ -83,57 +90,79 @@ def cmd_score(args: argparse.Namespace) -> int:
     if keys.index(end) < keys.index(args.start):
         print(f"期次范围颠倒 / the range ends before it starts: {args.start}..{end}", file=sys.stderr)
         return 2
+    from orchestration.console import RunConsole
+
     job = build_definitions(home).resolve_job_def("score_periods")
-    if not _execute(home, instance_for(home), job, scoring_tags(args.start, end)).success:
-        print("重算失败，发布库保持上次结果 / scoring failed; the published marts are unchanged", file=sys.stderr)
+    with RunConsole(home, args.verbose) as view:
+        view.say(f"重算期次 / scoring periods {args.start}..{end}")
+        ok = _execute(home, instance_for(home), job, scoring_tags(args.start, end), view).success
+    if not ok:
+        view.say("重算失败，发布库保持上次结果 / scoring failed; the published marts are unchanged", error=True)
+        view.say(f"完整日志 / full log: {view.log}", error=True)
         return 1
-    print_summary(home)
+    print_summary(home, view)
     return 0
 
 
-def _execute(home: Home, instance, job, tags: dict[str, str]):
-    """Execute one job in-process under the CLI's tags; print failed steps and send alerts."""
+def _execute(home: Home, instance, job, tags: dict[str, str], view: RunConsole | None = None):
+    """Execute one job in-process under the CLI's tags, its progress shown; print failed steps
+    and send alerts."""
+    from dagster._core.utils import make_new_run_id
+
     from orchestration import alerts
+    from orchestration.console import RunConsole
     from orchestration.defs.ingest import HOST_TAG, PID_TAG
 
+    view = view or RunConsole.plain(home)
     tags = {**tags, alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags)
+    run_id = make_new_run_id()
+    with view.watch(instance, run_id, job.name):
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags, run_id=run_id)
     for event in result.all_events:
         if event.is_step_failure:
-            print(f"步骤失败 / step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
-                  file=sys.stderr)
+            view.say(f"步骤失败 / step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
+                     error=True)
     for alert in alerts.notify(home, alerts.alerts_for_run(instance, result.run_id)):
-        print(f"告警 / alert: {alert.title} → {home.root / alerts.ALERTS_LOG}", file=sys.stderr)
+        view.say(f"告警 / alert: {alert.title} → {home.root / alerts.ALERTS_LOG}", error=True)
     return result
 
 
-def print_summary(home: Home) -> None:
+def print_summary(home: Home, view: RunConsole | None = None) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
+    from orchestration.clock import beijing_text
+    from orchestration.console import RunConsole, summary_table
     from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, return_counts
 
+    view = view or RunConsole.plain(home)
     database = home.published / PUBLISHED_DB
     period, rows = ranking_head(database)
     log = return_counts(database)
-    print(f"\n{period} 各组排名前三 / top three of each peer group")
-    group = None
-    for peer_group, rank, unit, score, grade, light in rows:
-        if peer_group != group:
-            group = peer_group
-            print(f"  {peer_group}")
-        print(f"    {rank:>2}. {unit:<16} {score:7.2f}  {grade} {light}")
-    print("\n收文 / returns: " + ", ".join(f"{k} {v}" for k, v in log.items()))
-    print(f"发布库 / published DuckDB: {database}")
-    print(f"Parquet: {home.published / PARQUET_LINK}")
-    print(f"退回文件与通知 / quarantine: {home.quarantine}")
+    view.console.print()
+    view.console.print(summary_table(period, rows))
+    view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH[k]} {k} {v} 份" for k, v in log.items()))
+    published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))
+    view.say(f"发布库 / published DuckDB: {database}（{published_at}）")
+    view.say(f"Parquet: {home.published / PARQUET_LINK}")
+    view.say(f"退回文件与通知 / quarantine: {home.quarantine}")
+    if view.log is not None:
+        view.say(f"完整日志 / full log: {view.log}")
+
+
+RETURN_STATUS_ZH = {"accepted": "受理", "rejected": "退回", "superseded": "已被更正"}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the pipeline once; exit 1 if any step failed."""
+    from orchestration.console import RunConsole
+
     home = _home(args)
-    if not run_pipeline(home):
-        print("运行失败，发布库保持上次结果 / run failed; the published marts are unchanged", file=sys.stderr)
+    with RunConsole(home, args.verbose) as view:
+        ok = run_pipeline(home, view)
+    if not ok:
+        view.say("运行失败，发布库保持上次结果 / run failed; the published marts are unchanged", error=True)
+        view.say(f"完整日志 / full log: {view.log}", error=True)
         return 1
-    print_summary(home)
+    print_summary(home, view)
     return 0
 
 
@@ -172,7 +201,9 @@ def _beijing_time(text: str) -> datetime | None:
         moment = datetime.fromisoformat(text.strip().replace("T", " "))
     except ValueError:
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone(timedelta(hours=8)))
+    from orchestration.clock import BEIJING
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=BEIJING)
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -187,16 +218,17 @@ def cmd_template(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
         return 2
     print(f"已生成填报模板 / template written: {path}")
-    _warn_if_closed(args.period)
+    _warn_if_closed(args.period, _home(args).framework)
     return 0
 
 
-def _warn_if_closed(period: str) -> None:
-    """Warn on stderr when the period of a template is already closed for returns."""
+def _warn_if_closed(period: str, framework: Path) -> None:
+    """Warn on stderr when the period of a template is already closed for returns (the home's calendar)."""
+    from orchestration.clock import BEIJING
     from orchestration.returns.settings import ValidationSettings
 
-    today = datetime.now(timezone(timedelta(hours=8))).date()
-    known = ValidationSettings.load().periods.get(period)
+    today = datetime.now(BEIJING).date()
+    known = ValidationSettings.load(seeds_dir=framework).periods.get(period)
     if known is not None and known.closed_on is not None and today >= known.closed_on:
         print(f"注意：{period} 已于 {known.closed_on:%Y-%m-%d} 关闭，此后按本模板报送的报表不会直接计分，"
               "将被暂缓处理（须经考核办同意方可补报） / warning: the period is closed; returns for it will be held",
@@ -285,6 +317,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return status
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Build dbt's docs and the GX Data Docs of this home under <home>/docs and serve them offline."""
+    from orchestration.docs import build_dbt_docs, docs_server, publish_gx_docs
+
+    home = _home(args)
+    print("生成文档 / building dbt docs …", flush=True)
+    try:
+        dbt_index = build_dbt_docs(home)
+    except Exception as error:  # noqa: BLE001 - dbt's own message is in its log
+        print(f"生成 dbt 文档失败（仓库可能正被一次运行占用，请稍后再试）/ dbt docs failed (a run may hold the "
+              f"warehouse; try again later): {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
+              f"；日志 log: {home.root / 'dbt_target' / 'docs'}", file=sys.stderr)
+        return 1
+    gx_index = publish_gx_docs(home)
+    print(f"dbt 文档 / dbt docs: {dbt_index}")
+    print(f"数据校验报告 / GX Data Docs: {gx_index or '尚无校验结果 / no validation yet'}")
+    if args.no_serve:
+        return 0
+    server = docs_server(home, args.port)
+    port = server.server_address[1]
+    print(f"浏览 / open http://127.0.0.1:{port}/dbt/ 与 and http://127.0.0.1:{port}/gx/ "
+          "（Ctrl+C 结束 / to stop）", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop on SIGTERM as on Ctrl+C
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="wuxing", description="五型政府综合考核评分流水线 / "
@@ -319,9 +383,15 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--out", help="output .xlsx path")
     add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(
         "--port", type=int, default=3000)
+    docs = add("docs", cmd_docs, "build dbt's docs and the GX Data Docs and serve them offline on 127.0.0.1")
+    docs.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free port)")
+    docs.add_argument("--no-serve", action="store_true", help="build the pages only")
     serve = add("serve", cmd_serve, "production: the Dagster webserver and daemon, supervised")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000)
+    for name in ("demo", "run", "score"):
+        sub.choices[name].add_argument("-v", "--verbose", action="store_true",
+                                       help="show the full log live (always written to <home>/logs/)")
     return top
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
+from orchestration.clock import BEIJING
 from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.writer import Cell, write_return
@@ -25,7 +26,6 @@ TOLERATED_SHARE = 0.4  # of units with circulated problems, the share that has s
 PROFILES = {"good": 0.6, "average": 0.0, "lagging": -0.6}
 PROFILE_WEIGHTS = (1, 2, 1)
 TRENDS = {"improving": 0.07, "flat": 0.0, "declining": -0.07}  # change of quality per quarter
-CST = timezone(timedelta(hours=8))
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗"
 _GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明",
           "超", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强")
@@ -99,7 +99,7 @@ def _signature(rng: random.Random, submitted: datetime) -> tuple[str, str, str]:
 def _submitted_at(period: str, rng: random.Random, first_day: int, last_day: int) -> datetime:
     """A submission time in the days after the quarter ends (China Standard Time)."""
     year, quarter = int(period[:4]), int(period[-1])
-    start = datetime(year + quarter // 4, quarter % 4 * 3 + 1, 1, tzinfo=CST)
+    start = datetime(year + quarter // 4, quarter % 4 * 3 + 1, 1, tzinfo=BEIJING)
     return start + timedelta(days=rng.randint(first_day, last_day), hours=rng.randint(8, 17),
                              minutes=rng.randrange(60), seconds=rng.randrange(60))
 

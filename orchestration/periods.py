@@ -55,10 +55,14 @@ REASON_UNFINISHED = "上次重算未完成 / its last scoring run did not finish
 
 
 @cache
-def partition_keys(periods_csv: Path = SEEDS_DIR / "periods.csv") -> tuple[str, ...]:
-    """The quarters of seeds/periods.csv in order, each year's annual key after its Q4."""
+def partition_keys(periods_csv: Path = SEEDS_DIR / "periods.csv",
+                   versions_csv: Path = SEEDS_DIR / "framework_versions.csv") -> tuple[str, ...]:
+    """The quarters of seeds/periods.csv from the first one a framework version covers (none
+    before can be scored), in order, each year's annual key after its Q4."""
+    with versions_csv.open(encoding="utf-8") as handle:
+        first = min(row["first_period"] for row in csv.DictReader(handle))
     with periods_csv.open(encoding="utf-8") as handle:
-        quarters = [row["period"] for row in csv.DictReader(handle)]
+        quarters = [row["period"] for row in csv.DictReader(handle) if row["period"] >= first]
     keys: list[str] = []
     for quarter in quarters:
         keys.append(quarter)

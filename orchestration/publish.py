@@ -17,6 +17,10 @@ PUBLISHED_DB = "wuxing.duckdb"
 PARQUET_LINK = "parquet"
 SNAPSHOTS = "snapshots"
 KEEP_SNAPSHOTS = 6  # a night publishes twice or more: after intake and after each scoring run
+# The published file is written in the storage format of DuckDB 1.4 (the LTS line), so analysts'
+# DuckDB 1.4.0 and newer open it; the newest DuckDB would write a format older releases refuse.
+STORAGE_VERSION = "v1.4.0"
+OLDEST_READER = "1.4.0"
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,19 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
     staging_db = home.published / f".{PUBLISHED_DB}.{stamp}.part"
     tables = mart_tables(home.warehouse)
     counts: dict[str, int] = {}
-    with duckdb.connect(str(staging_db)) as con:
+    with duckdb.connect() as con:
+        con.execute(f"attach '{staging_db}' as pub (storage_version '{STORAGE_VERSION}')")
+        con.execute("use pub")
         con.execute(f"attach '{home.warehouse}' as wh (read_only)")
         con.execute("create schema marts")
         for table in tables:
             con.execute(f"create table marts.{table} as select * from wh.marts.{table}")
             con.execute(f"copy marts.{table} to '{snapshot / table}.parquet' (format parquet)")
             counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+        copy_comments(con, "wh", "pub")
         con.execute("detach wh")
+        con.execute("use memory")
+        con.execute("detach pub")
     os.replace(staging_db, home.published / PUBLISHED_DB)
     link = home.published / PARQUET_LINK
     tmp_link = home.published / f".{PARQUET_LINK}.{stamp}"
@@ -66,13 +75,32 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
     return Publication(database=home.published / PUBLISHED_DB, parquet_dir=link, tables=counts)
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
+    """Copy the marts' table and column descriptions (dbt persist_docs) from one attached
+    database to another, so `duckdb_columns()` of the published file shows them."""
+    tables = con.execute("select table_name, comment from duckdb_tables() where database_name = ? "
+                         "and schema_name = 'marts' and comment is not null", [source]).fetchall()
+    for table, comment in tables:
+        con.execute(f'comment on table {target}.marts."{table}" is {_literal(comment)}')
+    columns = con.execute("select table_name, column_name, comment from duckdb_columns() "
+                          "where database_name = ? and schema_name = 'marts' and comment is not null",
+                          [source]).fetchall()
+    for table, column, comment in columns:
+        con.execute(f'comment on column {target}.marts."{table}"."{column}" is {_literal(comment)}')
+
+
 def _prune(snapshots: Path) -> None:
     """Keep the newest snapshots only; readers of an older one have had several runs to finish."""
     for old in sorted(snapshots.iterdir())[:-KEEP_SNAPSHOTS]:
         shutil.rmtree(old, ignore_errors=True)
 
 
-RankingRow = tuple[str, int, str, float, str, str]  # peer group name, rank, unit, total, grade, light
+RankingRow = tuple[str, int, str, float, str, str, str]  # peer group name, rank, unit, total, grade, light,
+#                                                      and the unit's short name
 
 
 def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[RankingRow]]:
@@ -83,7 +111,7 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
             return None, []
         period = con.execute("select max(period) from marts.mart_unit_rankings").fetchone()[0]
         rows = con.execute(
-            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light "
+            "select peer_group_name, rank_in_group, unit_name, total_score, grade, light, short_name "
             "from marts.mart_unit_rankings where period = ? and rank_in_group <= ? "
             "order by peer_group, rank_in_group, unit_code", [period, top]).fetchall()
     return period, rows

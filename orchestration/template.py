@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.utils import get_column_letter
 
@@ -111,7 +111,7 @@ def write_template(path: Path, submitter_code: str, period: str, reference: Refe
         cell = f"{value_col}{layout.FIRST_DATA_ROW + offset}"
         sheet.add_data_validation(
             _validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
-    sheet.freeze_panes = f"A{layout.FIRST_DATA_ROW}"
+    _lay_out(sheet, return_type, len(per_row))
     _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), submitter_code, period, reference,
                         tier, indicators)
     workbook.save(path)
@@ -174,3 +174,54 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
         row[-1].alignment = Alignment(wrap_text=True, vertical="top")
     for letter, width in zip("ABCDEFGH", (12, 30, 10, 14, 8, 12, 10, 60)):
         sheet.column_dimensions[letter].width = width
+    _print_on_a4(sheet, landscape=True)
+    sheet.protection.sheet = True  # read-only guidance; no password
+
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")  # pale yellow: the cells a clerk fills in
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+_THIN = Side(style="thin", color="808080")
+GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+MIN_WIDTHS = {layout.COL_VALUE: 14, layout.COL_NOTE: 24}  # room to type in
+
+
+def _print_on_a4(sheet, landscape: bool) -> None:
+    """A4, fitted to one page wide, centred, 1.5 cm margins."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "landscape" if landscape else "portrait"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_options.horizontalCentered = True
+    for side in ("left", "right", "top", "bottom"):
+        setattr(sheet.page_margins, side, 0.6)
+
+
+def _lay_out(sheet, return_type: str, data_rows: int) -> None:
+    """The data sheet as a clerk meets it: every cell locked except 填报值, 备注 and the signature
+    line (sheet protection without a password, so Excel and WPS users can still unprotect it
+    deliberately), input cells pale yellow, header grey; the header row frozen with the code and
+    name columns and repeated on every printed A4 page."""
+    header = layout.header_for(return_type)
+    inputs = [header.index(layout.COL_VALUE) + 1, header.index(layout.COL_NOTE) + 1]
+    first, last = layout.FIRST_DATA_ROW, layout.FIRST_DATA_ROW + data_rows - 1
+    for cell in sheet[layout.HEADER_ROW][:len(header)]:
+        cell.fill, cell.border = HEADER_FILL, GRID
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+    for row in sheet.iter_rows(min_row=first, max_row=last, max_col=len(header)):
+        for cell in row:
+            cell.border = GRID
+            if cell.column in inputs:
+                cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+    for cell in sheet[sheet.max_row]:  # 填表人：… 联系电话：… (typed after the colon)
+        if cell.value:
+            cell.fill, cell.protection = INPUT_FILL, Protection(locked=False)
+    for column, minimum in MIN_WIDTHS.items():
+        letter = get_column_letter(header.index(column) + 1)
+        sheet.column_dimensions[letter].width = max(sheet.column_dimensions[letter].width or 0, minimum)
+    # frozen: the header and the columns up to the first name (the indicator's, or the assessed unit's)
+    name = layout.COL_INDICATOR_NAME if return_type == layout.RETURN_TYPE_UNIT else layout.COL_TARGET_UNIT_NAME
+    sheet.freeze_panes = f"{get_column_letter(header.index(name) + 2)}{first}"
+    sheet.print_title_rows = f"{layout.HEADER_ROW}:{layout.HEADER_ROW}"
+    _print_on_a4(sheet, landscape=return_type != layout.RETURN_TYPE_UNIT)
+    sheet.protection.sheet = True
+    sheet.protection.formatColumns = sheet.protection.formatRows = False  # widths may still change

@@ -42,9 +42,9 @@ def ledger_db():
 
 def test_partitions_are_the_quarters_with_each_years_roll_up_after_its_q4():
     keys = partition_keys()
-    assert keys[:5] == ("2018Q1", "2018Q2", "2018Q3", "2018Q4", "2018")
+    assert keys[:5] == ("2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023")  # v2023 is the first framework
     assert keys.index("2024") == keys.index("2024Q4") + 1 == keys.index("2025Q1") - 1
-    assert len(keys) == 50 and len(set(keys)) == 50
+    assert len(keys) == 25 and len(set(keys)) == 25  # 2023Q1..2027Q4 and the years 2023..2027
 
 
 def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
@@ -78,10 +78,10 @@ def test_new_scoring_rules_make_every_period_stale(ledger_db):
 
 
 def test_ranges_split_at_unchanged_partitions():
-    stale = PeriodPlan(reasons={key: REASON_NEW for key in ["2022Q4", "2022", "2023Q1", "2023Q3", "2025Q1"]},
-                       unchanged=("2022Q3", "2023Q2"))
-    # 2023Q2 is up to date and splits; 2023Q4 to 2024 have no returns (nothing to score) and do not.
-    assert stale.ranges() == [("2022Q4", "2023Q1"), ("2023Q3", "2025Q1")]
+    stale = PeriodPlan(reasons={key: REASON_NEW for key in ["2023Q4", "2023", "2024Q1", "2024Q3", "2026Q1"]},
+                       unchanged=("2023Q3", "2024Q2"))
+    # 2024Q2 is up to date and splits; 2024Q4 to 2025 have no returns (nothing to score) and do not.
+    assert stale.ranges() == [("2023Q4", "2024Q1"), ("2024Q3", "2026Q1")]
     assert PeriodPlan().ranges() == [] and "nothing to re-score" in PeriodPlan().markdown()
 
 

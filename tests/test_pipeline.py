@@ -171,7 +171,7 @@ def test_dbt_build_ran_unit_tests_and_data_tests_green(demo_run):
     assert set(by_kind["model"]) == {"success"}
 
 
-def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run, tmp_path):
+def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run, tmp_path, capfd):
     """A dbt test failure stops the run before publish; analysts keep the previous result."""
     from orchestration.cli import main
     from orchestration.home import Home
@@ -185,6 +185,10 @@ def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run,
                     "(select min(sha256) from raw.return_files)")
     assert main(["run", "--home", str(home.root)]) == 1
     assert (published.read_bytes(), (home.published / "parquet").readlink()) == before
+    shown = capfd.readouterr()  # a short console: the failed step and where the full log is
+    console = shown.out + shown.err
+    assert len(console.splitlines()) <= 30 and "DEBUG" not in console and "步骤失败" in console
+    assert "DEBUG" in next((home.root / "logs").glob("wuxing-*.log")).read_text(encoding="utf-8")
 
 
 def test_validation_metadata_in_the_ui(demo_run):

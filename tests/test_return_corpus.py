@@ -201,6 +201,7 @@ def test_value_jump_is_a_warning_naming_the_baseline(tmp_path, reference, valida
     assert verdict.status == "accepted" and _rules(verdict, "warning") == {"value_jump"}
     (issue,) = verdict.issues
     assert issue.source_row == 5 + at and "2024Q3" in issue.message_zh and "20" in issue.message_zh
+    assert "数值 20 变动" in issue.message_zh  # a whole number reads as one: 20, not 20.0
 
 
 def test_identical_to_previous_period_is_a_warning(tmp_path, reference, validator):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -131,3 +133,40 @@ def test_evaluator_template_lists_every_assessed_unit_and_the_tolerated_count(tm
     assert [(i.rule, i.source_row) for i in verdict.issues] == [
         ("part_exceeds_whole", layout.FIRST_DATA_ROW + expected.index(("360124", "DD01T")))]
     assert judged(incidents=3, tolerated=3).status == "accepted"
+
+
+@pytest.mark.parametrize("code", ["360124", "E03"])
+def test_template_locks_all_but_the_input_cells_and_prints_on_a4(tmp_path, reference, code):
+    path = write_template(tmp_path / f"{code}.xlsx", code, "2024Q4", reference)
+    workbook = load_workbook(path)
+    sheet = workbook[layout.DATA_SHEET]
+    return_type = layout.RETURN_TYPE_UNIT if code.isdigit() else layout.RETURN_TYPE_EVALUATION
+    header = layout.header_for(return_type)
+    value_col, note_col = header.index(layout.COL_VALUE) + 1, header.index(layout.COL_NOTE) + 1
+    # protected without a password: Excel and WPS users can unprotect deliberately
+    assert sheet.protection.sheet and not sheet.protection.password
+    assert workbook[INSTRUCTIONS_SHEET].protection.sheet and not workbook[INSTRUCTIONS_SHEET].protection.password
+    last_data = next(r for r in range(layout.FIRST_DATA_ROW, sheet.max_row + 1) if sheet.cell(r, 1).value is None) - 1
+    assert last_data > layout.FIRST_DATA_ROW
+    for row in range(1, last_data + 1):
+        for col in range(1, len(header) + 1):
+            cell = sheet.cell(row, col)
+            is_input = row >= layout.FIRST_DATA_ROW and col in (value_col, note_col)
+            assert cell.protection.locked != is_input, cell.coordinate
+            if is_input:
+                assert cell.fill.fgColor.rgb.endswith("FFF2CC")  # styled as input
+    assert str(sheet.cell(sheet.max_row, 1).value).startswith("填表人")
+    assert not sheet.cell(sheet.max_row, 1).protection.locked  # the signature is typed in
+    assert sheet.freeze_panes == f"D{layout.FIRST_DATA_ROW}"
+    assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4) == 9 and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == f"${layout.HEADER_ROW}:${layout.HEADER_ROW}"
+    # widths fit Chinese: every header and indicator name is at most as wide as its column
+    for col in range(1, len(header) + 1):
+        letter = get_column_letter(col)
+        texts = [str(sheet.cell(r, col).value or "") for r in range(layout.HEADER_ROW, last_data + 1)]
+        needed = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in text) for text in texts)
+        assert sheet.column_dimensions[letter].width >= min(needed, 60), (letter, needed)
+    assert sheet.column_dimensions[get_column_letter(value_col)].width >= 14
+    for validation in sheet.data_validations.dataValidation:  # Chinese titles and messages
+        assert validation.promptTitle == "填报提示" and validation.errorTitle == "填报值无效"
+        assert re.search("[\u4e00-\u9fff]", validation.prompt) and re.search("[\u4e00-\u9fff]", validation.error)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import dagster as dg
 
 from orchestration import alerts
+from orchestration.clock import TIMEZONE
 from orchestration.defs.dbt import dbt_period_models
 from orchestration.defs.periods import scoring_run_requests
 from orchestration.defs.publish import published_marts
@@ -19,7 +20,6 @@ from orchestration.home import Home
 from orchestration.returns.archive import landed_files
 
 NIGHTLY_CRON = "0 2 * * *"
-TIMEZONE = "Asia/Shanghai"
 SENSOR_INTERVAL_SECONDS = 30  # a new return starts a run within about a minute
 SETTLE_SECONDS = 5  # a file still being copied (modified in the last seconds) waits for the next tick
 FRESHNESS_HOURS = 26

@@ -106,6 +106,46 @@ class WuxingDbtTranslator(DagsterDbtTranslator):
         folder = props.get("fqn", ["", ""])[1]
         return spec.replace_attributes(group_name=GROUP_FOR_FOLDER.get(folder, "scoring"))
 
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(description=check_description(manifest["nodes"][unique_id]))
+
+
+# What each kind of dbt test asserts, for the check's description in the UI.
+TEST_KINDS = {
+    "not_null": "不得为空 / is never null",
+    "unique": "唯一 / is unique",
+    "accepted_values": "取值在允许范围内 / takes only the accepted values",
+    "relationships": "引用的代码存在 / refers to an existing row",
+    "between": "数值在区间内 / lies within its bounds",
+    "expression_is_true": "条件对每行成立 / holds on every row",
+    "unique_combination": "组合唯一 / identifies one row",
+    "rank_consistent": "名次与分数一致 / ranks agree with the scores",
+}
+
+
+def check_description(test: Mapping[str, Any]) -> str:
+    """A readable description of a dbt test: what it asserts on which column, in Chinese and
+    English, or the opening comment of a singular test."""
+    if test.get("description"):
+        return test["description"]
+    metadata = test.get("test_metadata") or {}
+    kind = metadata.get("name")
+    if kind is None:  # a singular test: its SQL opens with comment lines saying what it asserts
+        comments = [line.lstrip("- ").strip() for line in test.get("raw_code", "").splitlines()
+                    if line.startswith("--")]
+        return " ".join(comments) or test["name"]
+    kwargs = metadata.get("kwargs", {})
+    subject = (kwargs.get("column_name") or ", ".join(kwargs.get("combination_of_columns", []))
+               or kwargs.get("expression") or "")
+    detail = {"accepted_values": kwargs.get("values"), "relationships": kwargs.get("to"),
+              "expression_is_true": kwargs.get("expression")}.get(kind)
+    text = f"{subject}: {TEST_KINDS.get(kind, kind)}" if subject else TEST_KINDS.get(kind, kind)
+    return f"{text} ({detail})" if detail and detail != subject else text
+
 
 translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(
     enable_duplicate_source_asset_keys=True))

@@ -22,8 +22,29 @@ def ranking_head_markdown(database: Path) -> str:
         return "尚未计分 / not scored yet"
     lines = [f"{period}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
              "|---|---|---|---|---|---|"]
-    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light in rows]
+    lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light, _ in rows]
     return "\n".join(lines)
+
+
+def marts_markdown(database: Path, rows: dict[str, int]) -> str:
+    """Each published mart with its row count and description, as a markdown table."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        comments = dict(con.execute("select table_name, comment from duckdb_tables() "
+                                    "where schema_name = 'marts'").fetchall())
+    lines = ["| 表 mart | 行数 rows | 说明 description |", "|---|---:|---|"]
+    lines += [f"| {table} | {count} | {' '.join((comments.get(table) or '').split())[:120]} |"
+              for table, count in sorted(rows.items())]
+    return "\n".join(lines)
+
+
+def docs_links(home) -> dict[str, dg.MetadataValue]:
+    """Where the offline documentation of this home is (`wuxing docs` builds dbt's)."""
+    from orchestration.docs import dbt_docs_index, gx_docs_index
+
+    pages = {"gx_data_docs": gx_docs_index(home), "dbt_docs": dbt_docs_index(home)}
+    return {name: dg.MetadataValue.path(str(path)) for name, path in pages.items() if path.exists()}
 
 
 @dg.asset(group_name="publish", deps=MART_KEYS, pool=WAREHOUSE_POOL, kinds={"duckdb", "parquet"},
@@ -51,5 +72,7 @@ def published_marts(context: dg.AssetExecutionContext, wuxing: WuxingHome):
         **{f"returns_{status}": n for status, n in counts.items()},
         "ranking_head": dg.MetadataValue.md(ranking_head_markdown(database)),
         "periods_scored_in_run": dg.MetadataValue.json(scored),
+        "marts": dg.MetadataValue.md(marts_markdown(database, publication.tables)),
+        **docs_links(wuxing.home),
         "duration_seconds": dg.MetadataValue.float(round(time.monotonic() - started, 3)),
     })

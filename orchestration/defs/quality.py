@@ -6,16 +6,21 @@ import time
 import dagster as dg
 
 from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
+from orchestration.docs import publish_gx_docs
 from orchestration.defs.resources import WuxingHome
 from orchestration.returns.intake import intake
 from orchestration.returns.validate import SUITE_FOR_TYPE, WARNINGS_SUITE
 
+SUITE_ZH = {"unit_return": "单位自报表校验", "evaluation_return": "评价机构报表校验",
+            "return_warnings": "填报提示（不影响受理）"}
 SUITE_CHECKS = [
     dg.AssetCheckSpec(name=suite, asset="validated_returns",
-                      description=f"Great Expectations suite expectations/{suite}.json on every new return; "
-                                  + ("fails (and alerts) when a return is rejected" if suite != WARNINGS_SUITE else
-                                     "never fails: accepted returns with warnings are counted in its metadata "
-                                     "and in the run summary, not alerted"))
+                      description=f"{SUITE_ZH.get(suite, suite)}：Great Expectations 规则集 expectations/{suite}.json，"
+                                  + ("每份新收文件均校验，有文件被退回时失败并告警 / GX suite expectations/"
+                                     f"{suite}.json on every new return; fails (and alerts) when a return is rejected"
+                                     if suite != WARNINGS_SUITE else
+                                     "只提示、从不失败：带提示的受理文件计入元数据与运行摘要 / never fails: accepted "
+                                     "returns with warnings are counted in its metadata and the run summary, not alerted"))
     for suite in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]
 ]
 
@@ -27,6 +32,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
     started = time.perf_counter()
     report = intake(wuxing.home, wuxing.reference())
     duration = time.perf_counter() - started
+    data_docs = publish_gx_docs(wuxing.home) if report.data_docs else None  # offline, at <home>/docs/gx
     runs = {run.suite: run for run in report.suite_runs}
     checks = []
     for spec in SUITE_CHECKS:
@@ -51,7 +57,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
             "returns_with_warnings": report.warned,
             "rows_in": report.rows_in,
             "duration_seconds": round(duration, 2),
-            **({"data_docs": dg.MetadataValue.url(f"file://{report.data_docs}")} if report.data_docs else {}),
+            **({"data_docs": dg.MetadataValue.path(str(data_docs))} if data_docs else {}),
             "rejections": dg.MetadataValue.md(
                 "| 文件 file | 首个问题 first problem |\n|---|---|\n" + rejected if rejected else "无 none"),
         },

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from orchestration.clock import beijing_text
 from orchestration.returns.issues import ERROR, WARNING
 from orchestration.returns.validate import Verdict
 
@@ -22,7 +23,7 @@ def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str 
         f"填报单位：{unit_name or '未识别'}（{verdict.submitter_code or '未填写'}）  报告期：{verdict.period or '未识别'}",
     ]
     if received_at is not None:
-        lines.append(f"接收时间：{received_at.strftime('%Y-%m-%d %H:%M:%S %Z')}")
+        lines.append(f"接收时间：{beijing_text(received_at, seconds=True)}")
     if errors:
         lines.append(f"结论：退回。共发现 {len(errors)} 个必须修改的问题，请全部修改后重新报送整份文件。")
         lines += [f"{n}. {issue.describe()}" for n, issue in enumerate(errors, start=1)]

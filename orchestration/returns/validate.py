@@ -385,8 +385,10 @@ def _expected(value_type: object, allow_na: object, formula: str) -> str:
 
 
 def _blank_if_missing(value: object) -> object:
-    """Missing cells (None, NA, NaN) as '' for messages."""
-    return "" if value is None or value is pd.NA or (isinstance(value, float) and value != value) else value
+    """Missing cells (None, NA, NaN) as '' and whole numbers as integers (52, not 52.0) for messages."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _issue_order(issue: Issue) -> tuple[int, int, str]:

@@ -10,6 +10,14 @@ nodes as (
     select * from {{ ref('int_framework_nodes_resolved') }}
 ),
 
+units as (
+    select unit_code, unit_name from {{ ref('stg_reference__units') }}
+),
+
+peer_groups as (
+    select peer_group, peer_group_name from {{ ref('stg_reference__peer_groups') }}
+),
+
 indicator_counts as (
     select unit_code, period, framework_version, dimension_code, count(*) as indicator_count
     from {{ for_selected_periods(ref('int_indicator_scores_computed')) }}
@@ -21,6 +29,9 @@ indicator_counts as (
 
 select
     cast(node_scores.unit_code as varchar)              as unit_code,
+    cast(units.unit_name as varchar)                    as unit_name,
+    cast(node_scores.peer_group as varchar)             as peer_group,
+    cast(peer_groups.peer_group_name as varchar)        as peer_group_name,
     cast(node_scores.period as varchar)                 as period,
     cast(node_scores.node_code as varchar)              as dimension,
     cast(nodes.node_name_zh as varchar)                 as dimension_name_zh,
@@ -35,6 +46,10 @@ from node_scores
 inner join nodes
     on nodes.framework_version = node_scores.framework_version
    and nodes.node_code = node_scores.node_code
+left join units
+    on units.unit_code = node_scores.unit_code
+left join peer_groups
+    on peer_groups.peer_group = node_scores.peer_group
 left join indicator_counts
     on indicator_counts.unit_code = node_scores.unit_code
    and indicator_counts.period = node_scores.period
