@@ -139,7 +139,7 @@ def print_summary(home: Home, view: RunConsole | None = None) -> None:
     log = return_counts(database)
     view.console.print()
     view.console.print(summary_table(period, rows))
-    view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH[k]} {k} {v} 份" for k, v in log.items()))
+    view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH.get(k, k)} {k} {v} 份" for k, v in log.items()))
     published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))
     view.say(f"发布库 / published DuckDB: {database}（{published_at}）")
     view.say(f"Parquet: {home.published / PARQUET_LINK}")
@@ -148,7 +148,8 @@ def print_summary(home: Home, view: RunConsole | None = None) -> None:
         view.say(f"完整日志 / full log: {view.log}")
 
 
-RETURN_STATUS_ZH = {"accepted": "受理", "rejected": "退回", "superseded": "已被更正"}
+RETURN_STATUS_ZH = {"accepted": "受理", "rejected": "退回", "superseded": "已被更正", "with_warnings": "其中有提示",
+                    "held": "暂存"}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
