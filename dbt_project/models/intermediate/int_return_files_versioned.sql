@@ -42,6 +42,7 @@ versioned as (
         files_numbered.version,
         files.status                                        as ingest_status,
         case
+            when files.status = 'held' then 'held'  -- its period was final (orchestration.lifecycle)
             when files.status <> 'accepted' then 'rejected'
             when accepted_files_by_recency.accepted_recency = 1 then 'accepted'
             else 'superseded'

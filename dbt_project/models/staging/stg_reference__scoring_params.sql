@@ -14,7 +14,8 @@ pivoted as (
         max(case when param = 'light_green_score_ratio'  then try_cast(value as double) end) as light_green_score_ratio,
         max(case when param = 'light_yellow_score_ratio' then try_cast(value as double) end) as light_yellow_score_ratio,
         max(case when param = 'score_ceiling'            then try_cast(value as double) end) as score_ceiling,
-        coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size
+        coalesce(max(case when param = 'list_size'       then try_cast(value as integer) end), 3) as list_size,
+        coalesce(max(case when param = 'min_coverage'    then try_cast(value as double) end), 0.0) as min_coverage
     from source
     group by framework_version
 )

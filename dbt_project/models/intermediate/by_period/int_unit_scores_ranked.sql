@@ -1,8 +1,28 @@
 -- Rule 9 (rank within the peer group, period and framework version; ties share a rank: 1, 2, 2, 4) and
 -- rule 10 (grade and light: the band of the run's framework version with the highest
 -- min_score <= total_score).
-with totals as (
+-- Rule P3 (int_unit_coverage_measured): only rankable units are ranked and counted in group_size;
+-- a withheld total (an evaluation part missing before the period is final) is null, without grade.
+with totals_scored as (
     select * from {{ for_selected_periods(ref('int_unit_scores_totalled')) }}
+),
+
+coverage as (
+    select unit_code, period, framework_version, is_rankable, is_withheld
+    from {{ for_selected_periods(ref('int_unit_coverage_measured')) }}
+),
+
+totals as (
+    select
+        totals_scored.* replace (
+            case when coverage.is_withheld then null else totals_scored.indicator_score end as indicator_score,
+            case when coverage.is_withheld then null else totals_scored.total_score end as total_score),
+        coalesce(coverage.is_rankable, true) as is_rankable
+    from totals_scored
+    left join coverage
+        on coverage.unit_code = totals_scored.unit_code
+       and coverage.period = totals_scored.period
+       and coverage.framework_version = totals_scored.framework_version
 ),
 
 grade_bands as (
@@ -12,8 +32,9 @@ grade_bands as (
 ranked as (
     select
         *,
-        rank() over (partition by framework_version, peer_group, period order by total_score desc) as rank_in_group,
-        count(*) over (partition by framework_version, peer_group, period)                         as group_size
+        case when is_rankable then rank() over (
+            partition by framework_version, peer_group, period, is_rankable order by total_score desc) end as rank_in_group,
+        count(*) filter (where is_rankable) over (partition by framework_version, peer_group, period) as group_size
     from totals
 ),
 
@@ -49,5 +70,6 @@ select
     group_size,
     grade,
     grade_en,
-    light
+    light,
+    is_rankable
 from graded
