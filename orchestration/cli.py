@@ -108,12 +108,14 @@ def _execute(home: Home, instance, job, tags: dict[str, str]):
 
 def print_summary(home: Home) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
-    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, return_counts
+    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, result_status, return_counts
 
     database = home.published / PUBLISHED_DB
     period, rows = ranking_head(database)
     log = return_counts(database)
-    print(f"\n{period} 各组排名前三 / top three of each peer group")
+    status, unranked = result_status(database, period)
+    print(f"\n{period} {status} 各组排名前三 / top three of each peer group"
+          + (f"（另有 {unranked} 个单位数据不全，暂不排名）" if unranked else ""))
     group = None
     for peer_group, rank, unit, score, grade, light in rows:
         if peer_group != group:
@@ -139,6 +141,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo returns and run the whole pipeline once."""
     cmd_generate_demo(args)
+    return cmd_run(args)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Finalise (定稿) or reopen a quarter, recorded with who, when and why; then run the pipeline,
+    whose plan re-scores the period (freezing its official results when finalised)."""
+    import getpass
+
+    import duckdb
+
+    from orchestration.lifecycle import beijing, decide
+    from orchestration.warehouse import connect, ensure_raw_tables
+
+    home = _home(args)
+    try:
+        with connect(home.warehouse) as con:
+            ensure_raw_tables(con)
+            decision = decide(con, args.period.strip().upper(), args.action, args.by or getpass.getuser(),
+                              args.reason)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except duckdb.IOException:
+        print("数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again",
+              file=sys.stderr)
+        return 1
+    verb = "已定稿" if args.action == "finalize" else "已重新开放"
+    print(f"{decision.period} {verb}（{decision.decided_by}，{beijing(decision.decided_at)}"
+          f"{'，理由：' + decision.reason if decision.reason else ''}）/ {decision.period} {args.action}d")
     return cmd_run(args)
 
 
@@ -256,6 +287,13 @@ def parser() -> argparse.ArgumentParser:
     score = add("score", cmd_score, "re-score one period, or a range of periods (backfill), and publish")
     score.add_argument("start", help="quarter (2024Q3) or year (2024, the annual roll-up)")
     score.add_argument("end", nargs="?", help="last period of a range (default: start alone)")
+    for action, text in (("finalize", "finalise (定稿) a quarter: freeze its official results"),
+                         ("reopen", "reopen a final quarter (a reason is required)")):
+        decision = add(action, cmd_decide, text)
+        decision.set_defaults(action=action)
+        decision.add_argument("period", help="quarter, e.g. 2024Q4")
+        decision.add_argument("--reason", required=action == "reopen", help="why (recorded)")
+        decision.add_argument("--by", help="who decides (default: the login name)")
     add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
