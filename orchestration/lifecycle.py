@@ -27,7 +27,7 @@ COMPARISON = "mart_official_comparison"
 # The period-keyed marts (models/marts/by_period); those with a `period` column are frozen.
 PERIOD_MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts" / "by_period").glob("*.sql")))
 
-LIFECYCLE_DDL = f"""
+LIFECYCLE_DDL = """
 create schema if not exists ops;
 create table if not exists ops.period_decisions (
     decision_id varchar primary key,
@@ -49,6 +49,10 @@ create table if not exists ops.official_snapshots (
     run_id varchar
 );
 create schema if not exists official;
+"""
+
+# Created by the first comparison, so the published marts hold it only once there is one.
+COMPARISON_DDL = f"""
 create schema if not exists marts;
 create table if not exists marts.{COMPARISON} (
     period varchar not null,
@@ -94,7 +98,7 @@ def beijing(moment: datetime) -> str:
 
 
 def ensure_lifecycle_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the decision log, the snapshot registry, the official schema and the comparison mart."""
+    """Create the decision log, the snapshot registry and the official schema."""
     con.execute(LIFECYCLE_DDL)
 
 
@@ -182,6 +186,7 @@ def _compare(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | N
     """Write official vs re-scored rankings of a final period; returns how many units differ."""
     official_code = con.execute("select code_version from ops.period_decisions where decision_id = ?",
                                 [decision.decision_id]).fetchone()[0]
+    con.execute(COMPARISON_DDL)
     con.execute(f"delete from marts.{COMPARISON} where period = ?", [decision.period])
     con.execute(f"""
         insert into marts.{COMPARISON}

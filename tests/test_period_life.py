@@ -6,6 +6,7 @@ The rules themselves (coverage, withheld parts, ranking only the rankable) are d
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 import duckdb
@@ -18,6 +19,7 @@ from orchestration.periods import REASON_DECISION, plan, record_builds
 from orchestration.warehouse import ensure_raw_tables
 
 RANKINGS_DDL = """
+create schema marts;
 create table marts.mart_unit_rankings (unit_code varchar, unit_name varchar, period varchar,
     total_score double, rank_in_group bigint, grade varchar)
 """
@@ -106,3 +108,99 @@ def test_a_late_return_for_a_final_period_is_held_with_a_notice_until_reopened(w
     assert "wuxing reopen 2024Q4" in text and text.endswith("校验通过\n")
     decide(warehouse, "2024Q4", REOPEN, "李四", "接收更正")
     assert warehouse.execute("select status from raw.return_files where sha256 = ?", [late]).fetchone() == ("accepted",)
+
+
+# ---- the whole path: the CLI, the nightly plan, dbt and publishing ---------------------------------
+
+def _published(home: Home, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def test_a_lone_early_return_is_provisional_and_unranked_with_its_missing_parts_shown_missing(
+        tmp_path, reference):
+    """The issue's case: one valid 2026Q4 return for 进贤县 alone, before any evaluator reported."""
+    from orchestration.cli import run_pipeline
+    from tests.conftest import good_rows, write_csv_return
+
+    home = Home.resolve(tmp_path / "home").ensure()
+    write_csv_return(home.landing / "360124_2026Q4.csv", "360124", "进贤县", "2026Q4", good_rows(reference, "360124"))
+    assert run_pipeline(home)
+    (row,) = _published(home, "select total_score, indicator_score, rank_in_group, group_size, grade, light, "
+                              "is_ranked, missing_parts, ranking_note, result_status from marts.mart_unit_rankings")
+    assert row[:7] == (None, None, None, 0, None, None, False)
+    assert row[7] == "satisfaction|leadership"
+    assert row[8] == "数据不全，暂不排名：满意度评价、领导评价尚无数据（定稿前不按0分计）"
+    assert row[9] == "暂定（公示）"
+    parts = dict(_published(home, "select part, score from marts.fct_part_scores where is_missing"))
+    assert parts == {"satisfaction": None, "leadership": None}
+    (status,) = _published(home, "select state, unit_returns_expected, unit_returns_accepted, "
+                                 "evaluator_returns_accepted, evaluator_values_received, deadline "
+                                 "from marts.mart_period_status where period = '2026Q4'")
+    beijing_today = (datetime.utcnow() + timedelta(hours=8)).date()
+    assert status[0] == ("collecting" if beijing_today <= status[5] else "provisional")
+    assert status[1:5] == (152, 1, 0, 0)
+    missing = dict(_published(home, "select source || ':' || part, missing_indicators from "
+                                    "marts.mart_period_completeness where unit_code = '360124'"))
+    assert missing["E01:satisfaction"] == "LO202" and missing["E06:leadership"] == "LE01"
+    assert missing["self:indicators"] is None  # its own return is complete
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path) -> Home:
+    from tests.ops_helpers import copy_home
+
+    assert demo_run.succeeded
+    return copy_home(demo_run.home, tmp_path / "home")
+
+
+def test_finalising_freezes_a_quarter_holds_late_returns_and_rescoring_only_compares(demo_copy, reference):
+    from orchestration.cli import main, run_pipeline
+    from tests.conftest import good_rows, write_csv_return
+
+    home = demo_copy
+    ranking_sql = ("select unit_code, total_score, rank_in_group, grade from marts.mart_unit_rankings "
+                   "where period = '2024Q4' order by unit_code")
+    before = _published(home, ranking_sql)
+    assert main(["finalize", "2024Q4", "--by", "考核办", "--reason", "考核办会议审定", "--home", str(home.root)]) == 0
+    assert _published(home, ranking_sql) == before  # complete demo data: finalising changes no number
+    assert _published(home, "select distinct result_status, is_final from marts.mart_unit_rankings "
+                            "where period = '2024Q4'") == [("定稿", True)]
+    assert _published(home, "select distinct result_status from marts.mart_unit_rankings "
+                            "where period = '2024Q3'") == [("暂定（公示）",)]
+    assert _published(home, "select distinct result_status from marts.mart_unit_annual_scores "
+                            "where year = '2024'") == [("暂定（公示）",)]  # Q1–Q3 are not final
+    assert _published(home, "select state, finalised_by, finalisation_reason, finalised_code_version is not null "
+                            "from marts.mart_period_status where period = '2024Q4'") == [
+        ("final", "考核办", "考核办会议审定", True)]
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        frozen = con.execute("select mart, row_count from ops.official_snapshots").fetchall()
+        sha_list = con.execute("select returns_sha256 from ops.period_decisions").fetchone()[0]
+    assert ("mart_unit_rankings", len(before)) in frozen
+    assert {"fct_indicator_scores", "fct_part_scores", "mart_red_black_list"} <= {mart for mart, n in frozen if n}
+    assert len(sha_list.split(",")) == len(before) + 6  # each unit's and each evaluator's current return
+
+    # a late corrected return for 进贤县: archived and valid, but held with a notice
+    rows = [[*r[:4], 0 if r[1].startswith("SV") else r[4], r[5]] for r in good_rows(reference, "360124")]
+    path = write_csv_return(home.landing / "360124_2024Q4_更正.csv", "360124", "进贤县", "2024Q4", rows)
+    landed = datetime(2025, 2, 1, 9, 0).timestamp()  # late, but before the period closes (2025-04-30)
+    os.utime(path, (landed, landed))
+    assert run_pipeline(home)
+    assert _published(home, "select status from marts.mart_return_log where file_name = '360124_2024Q4_更正.csv'") == [
+        ("held",)]
+    (notice,) = home.notices.glob("*_360124_2024Q4_更正.csv.notice.txt")
+    assert notice.read_text(encoding="utf-8").startswith("【暂存，未计分】2024Q4 已于 ")
+    assert _published(home, ranking_sql) == before
+
+    # a re-scoring with different inputs (as a framework change or a backfill would bring)
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute("update raw.return_values set value = 0 where indicator_code like 'SV%' and sha256 = "
+                    "(select sha256 from raw.return_files where submitter_code = '360124' and period = '2024Q4' "
+                    "and status = 'accepted' order by received_at desc limit 1)")
+    assert main(["score", "2024Q4", "--home", str(home.root)]) == 0
+    assert _published(home, ranking_sql) == before  # the official numbers stand
+    (diff,) = _published(home, "select official_total_score, rescored_total_score, differs "
+                               "from marts.mart_official_comparison where unit_code = '360124'")
+    official = dict((r[0], r[1]) for r in before)["360124"]
+    assert diff[0] == official and diff[1] < official and diff[2]
+    assert _published(home, "select count(*) from marts.mart_official_comparison") == [(len(before),)]
