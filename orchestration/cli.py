@@ -173,6 +173,32 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return cmd_run(args)
 
 
+def cmd_appeal(args: argparse.Namespace) -> int:
+    """Record a unit's appeal (申诉) with its evidence archived, or the office's decision on one."""
+    import getpass
+
+    from orchestration.appeals import decide_appeal, file_appeal
+    from orchestration.reference import Reference
+    from orchestration.warehouse import connect
+
+    home = _home(args)
+    by = args.by or getpass.getuser()
+    try:
+        with connect(home.warehouse) as con:
+            if args.command == "appeal":
+                appeal = file_appeal(home, con, Reference.load(), args.unit, args.period.strip().upper(),
+                                     args.indicator, args.claim, Path(args.evidence) if args.evidence else None, by)
+                message = (f"已登记申诉 {appeal.appeal_id}（{appeal.unit_code} {appeal.period} "
+                           f"{appeal.indicator_code}）/ appeal recorded")
+            else:
+                message = decide_appeal(con, args.appeal_id, args.outcome, by, args.reason)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(message + "\n下次运行（wuxing run）后见 mart_appeals / listed in mart_appeals after the next run")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print the verdict and notice for one file without ingesting it; exit 1 if rejected."""
     from orchestration.reference import Reference
@@ -294,6 +320,18 @@ def parser() -> argparse.ArgumentParser:
         decision.add_argument("period", help="quarter, e.g. 2024Q4")
         decision.add_argument("--reason", required=action == "reopen", help="why (recorded)")
         decision.add_argument("--by", help="who decides (default: the login name)")
+    appeal = add("appeal", cmd_appeal, "record a unit's appeal (申诉) against one of its values")
+    appeal.add_argument("--unit", required=True, help="unit code, e.g. 360124")
+    appeal.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
+    appeal.add_argument("--indicator", required=True, help="indicator code, e.g. SV101")
+    appeal.add_argument("--claim", required=True, help="what the unit claims")
+    appeal.add_argument("--evidence", help="evidence file (archived by sha256)")
+    appeal.add_argument("--by", help="who records it (default: the login name)")
+    decide_cmd = add("decide-appeal", cmd_appeal, "record the office's decision on an appeal (复核)")
+    decide_cmd.add_argument("appeal_id")
+    decide_cmd.add_argument("--outcome", required=True, choices=["upheld", "rejected"])
+    decide_cmd.add_argument("--reason", required=True, help="why (recorded)")
+    decide_cmd.add_argument("--by", help="who decides (default: the login name)")
     add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")

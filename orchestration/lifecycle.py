@@ -49,6 +49,22 @@ create table if not exists ops.official_snapshots (
     run_id varchar
 );
 create schema if not exists official;
+create table if not exists ops.appeals (
+    appeal_id varchar primary key,
+    unit_code varchar not null,
+    period varchar not null,
+    indicator_code varchar not null,
+    claim varchar not null,
+    evidence_sha256 varchar,
+    evidence_file_name varchar,
+    evidence_path varchar,
+    filed_by varchar not null,
+    filed_at timestamp not null,
+    status varchar not null,
+    decided_by varchar,
+    decided_at timestamp,
+    decision_reason varchar
+);
 """
 
 # Created by the first comparison, so the published marts hold it only once there is one.
@@ -98,7 +114,7 @@ def beijing(moment: datetime) -> str:
 
 
 def ensure_lifecycle_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the decision log, the snapshot registry and the official schema."""
+    """Create the decision log, the snapshot registry, the official schema and the appeals (申诉) log."""
     con.execute(LIFECYCLE_DDL)
 
 
