@@ -49,6 +49,31 @@ create table if not exists ops.official_snapshots (
     run_id varchar
 );
 create schema if not exists official;
+create table if not exists ops.rectification_findings (
+    item_id varchar primary key,
+    source varchar not null,
+    unit_code varchar not null,
+    period varchar not null,
+    indicator_code varchar,
+    problem varchar not null,
+    found_at timestamp not null
+);
+create table if not exists ops.rectification_actions (
+    action_id varchar primary key,
+    item_id varchar not null,
+    action varchar not null,
+    unit_code varchar,
+    period varchar,
+    problem varchar,
+    deadline date,
+    measures varchar,
+    done boolean,
+    evidence_sha256 varchar,
+    evidence_path varchar,
+    note varchar,
+    acted_by varchar not null,
+    acted_at timestamp not null
+);
 create table if not exists ops.appeals (
     appeal_id varchar primary key,
     unit_code varchar not null,
@@ -196,6 +221,10 @@ def _freeze(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | No
                            [decision.decision_id]).fetchone()[0]
         con.execute("insert into ops.official_snapshots values (?, ?, ?, ?, ?, ?)",
                     [decision.decision_id, decision.period, mart, rows, _utc_now(), run_id])
+    if table_exists(con, "intermediate", "int_rectification_findings"):  # 整改台账: from official results
+        con.execute("insert or ignore into ops.rectification_findings select item_id, source, unit_code, period, "
+                    "indicator_code, problem, ? from intermediate.int_rectification_findings where period = ?",
+                    [_utc_now(), decision.period])
 
 
 def _compare(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None) -> int:
