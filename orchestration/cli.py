@@ -199,6 +199,39 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rectify(args: argparse.Namespace) -> int:
+    """The rectification ledger (整改台账): open an office item, report measures, close (销号), send back."""
+    import getpass
+    from datetime import date
+
+    from orchestration.reference import Reference
+    from orchestration.rectification import act, open_item
+    from orchestration.warehouse import connect
+
+    home = _home(args)
+    by = args.by or getpass.getuser()
+    action = args.action.replace("-", "_")
+    try:
+        with connect(home.warehouse) as con:
+            if action == "open":
+                deadline = date.fromisoformat(args.deadline) if args.deadline else None
+                item = open_item(con, Reference.load(), args.unit or "", (args.period or "").upper(),
+                                 args.problem or "", by, deadline)
+                message = f"已录入整改事项 {item} / ledger item opened"
+            else:
+                if not args.item:
+                    raise ValueError("请给出台账编号 / give the item id")
+                done = None if args.done is None else args.done == "yes"
+                act(home, con, args.item, action, by, measures=args.measures, done=done,
+                    evidence=Path(args.evidence) if args.evidence else None, note=args.note)
+                message = f"{args.item}: {args.action} 已记录 / recorded"
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(message + "\n下次运行（wuxing run）后见 fct_rectification_items / listed after the next run")
+    return 0
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print the verdict and notice for one file without ingesting it; exit 1 if rejected."""
     from orchestration.reference import Reference
@@ -332,6 +365,18 @@ def parser() -> argparse.ArgumentParser:
     decide_cmd.add_argument("--outcome", required=True, choices=["upheld", "rejected"])
     decide_cmd.add_argument("--reason", required=True, help="why (recorded)")
     decide_cmd.add_argument("--by", help="who decides (default: the login name)")
+    rectify = add("rectify", cmd_rectify, "rectification ledger (整改台账): open, report, close (销号), send-back")
+    rectify.add_argument("action", choices=["open", "report", "close", "send-back"])
+    rectify.add_argument("item", nargs="?", help="ledger item id (report, close, send-back)")
+    rectify.add_argument("--unit", help="open: unit code")
+    rectify.add_argument("--period", help="open: quarter the problem was found in")
+    rectify.add_argument("--problem", help="open: the problem")
+    rectify.add_argument("--deadline", help="open: deadline YYYY-MM-DD (default: the rule of seeds/rectification_rules.csv)")
+    rectify.add_argument("--measures", help="report: measures taken")
+    rectify.add_argument("--done", choices=["yes", "no"], help="report: done?")
+    rectify.add_argument("--evidence", help="report: evidence file (archived by sha256)")
+    rectify.add_argument("--note", help="close / send-back: note (send-back: required)")
+    rectify.add_argument("--by", help="who (default: the login name)")
     add("validate", cmd_validate, "verdict and notice for one return, without ingesting it").add_argument("file")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
