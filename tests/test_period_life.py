@@ -191,6 +191,12 @@ def test_finalising_freezes_a_quarter_holds_late_returns_and_rescoring_only_comp
     (notice,) = home.notices.glob("*_360124_2024Q4_更正.csv.notice.txt")
     assert notice.read_text(encoding="utf-8").startswith("【暂存，未计分】2024Q4 已于 ")
     assert _published(home, ranking_sql) == before
+    # the ledger opened one item per red light of the official 2024Q4 results; all past their deadline
+    (reds,) = _published(home, "select count(*) from marts.fct_indicator_scores where period = '2024Q4' "
+                               "and light = 'red' and frequency = 'quarterly'")
+    assert _published(home, "select count(*), bool_and(is_overdue), min(deadline) from marts.fct_rectification_items "
+                            "where source = 'red_light' and period_found = '2024Q4'") == [
+        (reds[0], True, datetime(2025, 4, 15).date())]
 
     # a re-scoring with different inputs (as a framework change or a backfill would bring)
     with duckdb.connect(str(home.warehouse)) as con:
