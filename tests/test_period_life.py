@@ -130,7 +130,7 @@ def test_a_lone_early_return_is_provisional_and_unranked_with_its_missing_parts_
                               "is_ranked, missing_parts, ranking_note, result_status from marts.mart_unit_rankings")
     assert row[:7] == (None, None, None, 0, None, None, False)
     assert row[7] == "satisfaction|leadership"
-    assert row[8] == "数据不全，暂不排名：满意度评价、领导评价尚无数据（定稿前不按0分计）"
+    assert row[8] == "数据不全，暂不排名：满意度评价（第三方评估·群众满意度）、领导评价尚无数据（定稿前不按0分计）"
     assert row[9] == "暂定（公示）"
     parts = dict(_published(home, "select part, score from marts.fct_part_scores where is_missing"))
     assert parts == {"satisfaction": None, "leadership": None}
