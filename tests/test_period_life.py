@@ -210,3 +210,34 @@ def test_finalising_freezes_a_quarter_holds_late_returns_and_rescoring_only_comp
     official = dict((r[0], r[1]) for r in before)["360124"]
     assert diff[0] == official and diff[1] < official and diff[2]
     assert _published(home, "select count(*) from marts.mart_official_comparison") == [(len(before),)]
+
+
+def test_the_ui_jobs_record_decisions_with_who_and_why(tmp_path):
+    import dagster as dg
+
+    from orchestration.definitions import build_definitions
+
+    home = Home.resolve(tmp_path / "home").ensure()
+    with duckdb.connect(str(home.warehouse)) as con:
+        ensure_raw_tables(con)
+        _file(con, "a" * 64, "2024Q4", datetime(2025, 1, 10))
+    defs = build_definitions(home)
+
+    def launch(job: str, op: str, config: dict):
+        return defs.resolve_job_def(job).execute_in_process(
+            run_config={"ops": {op: {"config": config}}}, instance=dg.DagsterInstance.ephemeral(),
+            raise_on_error=False)
+
+    done = launch("finalize_period", "record_finalisation", {"period": "2024q4", "reason": "审定", "decided_by": "考核办"})
+    assert done.success
+    (event,) = done.asset_materializations_for_node("record_finalisation")
+    assert event.asset_key == dg.AssetKey("period_decisions")
+    assert {k: event.metadata[k].value for k in ("period", "action", "decided_by", "reason")} == {
+        "period": "2024Q4", "action": FINALIZE, "decided_by": "考核办", "reason": "审定"}
+    refused = launch("reopen_period", "record_reopening", {"period": "2024Q4"})
+    assert not refused.success and "须说明理由" in str(refused.all_events)
+    assert launch("reopen_period", "record_reopening", {"period": "2024Q4", "reason": "申诉成立"}).success
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        assert final_periods(con) == {}
+    sensor = defs.resolve_sensor_def("rescore_after_period_decision")
+    assert sensor.job_name == "nightly"
