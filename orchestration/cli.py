@@ -131,14 +131,15 @@ def print_summary(home: Home, view: RunConsole | None = None) -> None:
     """The head of each peer group's ranking in the latest period, and where the marts are."""
     from orchestration.clock import beijing_text
     from orchestration.console import RunConsole, summary_table
-    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, return_counts
+    from orchestration.publish import PARQUET_LINK, PUBLISHED_DB, ranking_head, result_status, return_counts
 
     view = view or RunConsole.plain(home)
     database = home.published / PUBLISHED_DB
     period, rows = ranking_head(database)
     log = return_counts(database)
     view.console.print()
-    view.console.print(summary_table(period, rows))
+    status, unranked = result_status(database, period)
+    view.console.print(summary_table(period, rows, status, unranked))
     view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH.get(k, k)} {k} {v} 份" for k, v in log.items()))
     published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))
     view.say(f"发布库 / published DuckDB: {database}（{published_at}）")
@@ -171,6 +172,94 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Generate the demo returns and run the whole pipeline once."""
     cmd_generate_demo(args)
     return cmd_run(args)
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    """Finalise (定稿) or reopen a quarter, recorded with who, when and why; then run the pipeline,
+    whose plan re-scores the period (freezing its official results when finalised)."""
+    import getpass
+
+    import duckdb
+
+    from orchestration.lifecycle import beijing, decide
+    from orchestration.warehouse import connect, ensure_raw_tables
+
+    home = _home(args)
+    try:
+        with connect(home.warehouse) as con:
+            ensure_raw_tables(con)
+            decision = decide(con, args.period.strip().upper(), args.action, args.by or getpass.getuser(),
+                              args.reason)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except duckdb.IOException:
+        print("数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again",
+              file=sys.stderr)
+        return 1
+    verb = "已定稿" if args.action == "finalize" else "已重新开放"
+    print(f"{decision.period} {verb}（{decision.decided_by}，{beijing(decision.decided_at)}"
+          f"{'，理由：' + decision.reason if decision.reason else ''}）/ {decision.period} {args.action}d")
+    return cmd_run(args)
+
+
+def cmd_appeal(args: argparse.Namespace) -> int:
+    """Record a unit's appeal (申诉) with its evidence archived, or the office's decision on one."""
+    import getpass
+
+    from orchestration.appeals import decide_appeal, file_appeal
+    from orchestration.reference import Reference
+    from orchestration.warehouse import connect
+
+    home = _home(args)
+    by = args.by or getpass.getuser()
+    try:
+        with connect(home.warehouse) as con:
+            if args.command == "appeal":
+                appeal = file_appeal(home, con, Reference.load(home.framework), args.unit, args.period.strip().upper(),
+                                     args.indicator, args.claim, Path(args.evidence) if args.evidence else None, by)
+                message = (f"已登记申诉 {appeal.appeal_id}（{appeal.unit_code} {appeal.period} "
+                           f"{appeal.indicator_code}）/ appeal recorded")
+            else:
+                message = decide_appeal(con, args.appeal_id, args.outcome, by, args.reason)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(message + "\n下次运行（wuxing run）后见 mart_appeals / listed in mart_appeals after the next run")
+    return 0
+
+
+def cmd_rectify(args: argparse.Namespace) -> int:
+    """The rectification ledger (整改台账): open an office item, report measures, close (销号), send back."""
+    import getpass
+    from datetime import date
+
+    from orchestration.reference import Reference
+    from orchestration.rectification import act, open_item
+    from orchestration.warehouse import connect
+
+    home = _home(args)
+    by = args.by or getpass.getuser()
+    action = args.action.replace("-", "_")
+    try:
+        with connect(home.warehouse) as con:
+            if action == "open":
+                deadline = date.fromisoformat(args.deadline) if args.deadline else None
+                item = open_item(con, Reference.load(home.framework), args.unit or "", (args.period or "").upper(),
+                                 args.problem or "", by, deadline)
+                message = f"已录入整改事项 {item} / ledger item opened"
+            else:
+                if not args.item:
+                    raise ValueError("请给出台账编号 / give the item id")
+                done = None if args.done is None else args.done == "yes"
+                act(home, con, args.item, action, by, measures=args.measures, done=done,
+                    evidence=Path(args.evidence) if args.evidence else None, note=args.note)
+                message = f"{args.item}: {args.action} 已记录 / recorded"
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(message + "\n下次运行（wuxing run）后见 fct_rectification_items / listed after the next run")
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -378,6 +467,37 @@ def parser() -> argparse.ArgumentParser:
     withdraw.add_argument("--indicator", required=True, action="append", help="indicator code (repeatable)")
     withdraw.add_argument("--unit", action="append", help="assessed unit, for an evaluator (repeatable)")
     withdraw.add_argument("--reason", help="why, kept in the 备注 column")
+    for action, text in (("finalize", "finalise (定稿) a quarter: freeze its official results"),
+                         ("reopen", "reopen a final quarter (a reason is required)")):
+        decision = add(action, cmd_decide, text)
+        decision.set_defaults(action=action)
+        decision.add_argument("period", help="quarter, e.g. 2024Q4")
+        decision.add_argument("--reason", required=action == "reopen", help="why (recorded)")
+        decision.add_argument("--by", help="who decides (default: the login name)")
+    appeal = add("appeal", cmd_appeal, "record a unit's appeal (申诉) against one of its values")
+    appeal.add_argument("--unit", required=True, help="unit code, e.g. 360124")
+    appeal.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
+    appeal.add_argument("--indicator", required=True, help="indicator code, e.g. SV101")
+    appeal.add_argument("--claim", required=True, help="what the unit claims")
+    appeal.add_argument("--evidence", help="evidence file (archived by sha256)")
+    appeal.add_argument("--by", help="who records it (default: the login name)")
+    decide_cmd = add("decide-appeal", cmd_appeal, "record the office's decision on an appeal (复核)")
+    decide_cmd.add_argument("appeal_id")
+    decide_cmd.add_argument("--outcome", required=True, choices=["upheld", "rejected"])
+    decide_cmd.add_argument("--reason", required=True, help="why (recorded)")
+    decide_cmd.add_argument("--by", help="who decides (default: the login name)")
+    rectify = add("rectify", cmd_rectify, "rectification ledger (整改台账): open, report, close (销号), send-back")
+    rectify.add_argument("action", choices=["open", "report", "close", "send-back"])
+    rectify.add_argument("item", nargs="?", help="ledger item id (report, close, send-back)")
+    rectify.add_argument("--unit", help="open: unit code")
+    rectify.add_argument("--period", help="open: quarter the problem was found in")
+    rectify.add_argument("--problem", help="open: the problem")
+    rectify.add_argument("--deadline", help="open: deadline YYYY-MM-DD (default: the rule of seeds/rectification_rules.csv)")
+    rectify.add_argument("--measures", help="report: measures taken")
+    rectify.add_argument("--done", choices=["yes", "no"], help="report: done?")
+    rectify.add_argument("--evidence", help="report: evidence file (archived by sha256)")
+    rectify.add_argument("--note", help="close / send-back: note (send-back: required)")
+    rectify.add_argument("--by", help="who (default: the login name)")
     template = add("template", cmd_template, "write a unit's or an evaluator's fill-in workbook")
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")

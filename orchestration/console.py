@@ -191,12 +191,16 @@ class _RunWatcher:
             self.view.progress.stop_task(task)
 
 
-def summary_table(period: str | None, rows) -> Table | Text:
+def summary_table(period: str | None, rows, status: str = "", unranked: int = 0) -> Table | Text:
     """The top three of each peer group as one row per group (short names, score coloured by its
-    traffic light); ties share a place and stand in the same cell."""
+    traffic light); ties share a place and stand in the same cell. The title says whether the
+    results are provisional or final, and how many units are not ranked."""
     if period is None:
         return Text("尚未计分 / not scored yet")
-    table = Table(title=f"{period} 各组排名前三 / top three of each peer group", box=box.SIMPLE_HEAD,
+    title = f"{period} {status + ' ' if status else ''}各组排名前三 / top three of each peer group"
+    if unranked:
+        title += f"（另有 {unranked} 个单位数据不全，暂不排名）"
+    table = Table(title=title, box=box.SIMPLE_HEAD,
                   title_justify="left", pad_edge=False, show_edge=False)
     table.add_column("组别 peer group", no_wrap=True)
     for place in PLACES:

@@ -10,6 +10,7 @@ from orchestration.defs.automation import (NIGHTLY_CRON, TIMEZONE, alert_on_chec
                                            new_return_sensor, nightly_job, nightly_schedule,
                                            score_changed_periods, score_periods_job)
 from orchestration.defs.dbt import dbt_period_models, dbt_reference_models, dbt_resource
+from orchestration.defs.lifecycle import finalize_period_job, reopen_period_job, rescore_after_period_decision
 from orchestration.defs.periods import period_plan
 from orchestration.defs.ingest import archived_returns
 from orchestration.defs.publish import published_marts
@@ -25,10 +26,10 @@ def build_definitions(home: Home) -> dg.Definitions:
         assets=[archived_returns, validated_returns, dbt_reference_models, period_plan, dbt_period_models,
                 published_marts],
         asset_checks=freshness_checks,
-        jobs=[nightly_job, score_periods_job],
+        jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job],
         schedules=[nightly_schedule],
         sensors=[new_return_sensor, score_changed_periods, freshness_sensor, alert_on_run_failure,
-                 alert_on_check_failure],
+                 alert_on_check_failure, rescore_after_period_decision],
         resources={
             "wuxing": WuxingHome(root=str(home.root)),
             "dbt": dbt_resource(),

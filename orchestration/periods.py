@@ -52,6 +52,13 @@ REASON_RETURNS = "填报有变化 / returns changed"
 REASON_CODE = "计分规则或参考数据有变化 / scoring rules or reference data changed"
 REASON_DEPENDENT = "比较期或所含季度有变化 / a compared period or a quarter of the year changed"
 REASON_UNFINISHED = "上次重算未完成 / its last scoring run did not finish"
+REASON_DECISION = "定稿或重新开放 / finalised or reopened"
+
+# The latest decision on each period (finalise / reopen, orchestration.lifecycle) is part of its
+# inputs: the state decides the missing-part policy and the labels the marts show.
+LAST_DECISIONS_SQL = """
+select period, arg_max(decision_id, (decided_at, decision_id)) from ops.period_decisions group by period
+"""
 
 
 @cache
@@ -163,7 +170,12 @@ def ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 
 def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     exists = table_exists(con, "raw", "return_files")
-    return dict(con.execute(RETURNS_FINGERPRINTS_SQL).fetchall()) if exists else {}
+    own = dict(con.execute(RETURNS_FINGERPRINTS_SQL).fetchall()) if exists else {}
+    if table_exists(con, "ops", "period_decisions"):
+        for period, decision in con.execute(LAST_DECISIONS_SQL).fetchall():
+            if period in own:
+                own[period] += f"|{decision}"
+    return own
 
 
 def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
@@ -186,7 +198,8 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
         elif built[key][2] != code:
             reasons[key] = REASON_CODE
         elif not is_year(key) and built[key][0] != own[key]:
-            reasons[key] = REASON_RETURNS
+            same_returns = built[key][0].split("|")[0] == own[key].split("|")[0]
+            reasons[key] = REASON_DECISION if same_returns else REASON_RETURNS
         else:
             reasons[key] = REASON_DEPENDENT
     return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)))

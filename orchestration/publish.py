@@ -117,6 +117,21 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
     return period, rows
 
 
+def result_status(database: Path, period: str | None) -> tuple[str, int]:
+    """How a period's published ranking stands: 暂定（公示）/ 定稿, and how many units are not ranked
+    (数据不全); ('', 0) before the columns exist."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        if period is None or not table_exists(con, "marts", "mart_unit_rankings"):
+            return "", 0
+        columns = {row[0] for row in con.execute("select column_name from information_schema.columns "
+                                                 "where table_name = 'mart_unit_rankings'").fetchall()}
+        if "result_status" not in columns:
+            return "", 0
+        status, unranked = con.execute("select max(result_status), count(*) filter (where not is_ranked) "
+                                       "from marts.mart_unit_rankings where period = ?", [period]).fetchone()
+    return status or "", int(unranked or 0)
+
+
 def return_counts(database: Path) -> dict[str, int]:
     """Returns by verdict in a published log: accepted / rejected / superseded, and accepted with
     warnings (0 when none)."""
@@ -124,5 +139,6 @@ def return_counts(database: Path) -> dict[str, int]:
         counts = dict(con.execute("select status, count(*) from marts.mart_return_log group by status").fetchall())
         warned = con.execute("select count(*) from marts.mart_return_log "
                              "where status <> 'rejected' and warning_count > 0").fetchone()[0]
+    held = {"held": int(counts["held"])} if counts.get("held") else {}
     return {**{status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")},
-            "with_warnings": int(warned)}
+            **held, "with_warnings": int(warned)}

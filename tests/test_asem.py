@@ -80,7 +80,7 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
     """The ASEM data set written as a wuxing framework (seeds), in the four versions of VERSIONS."""
     seeds.mkdir(parents=True)
-    for name in ("evaluators", "periods"):
+    for name in ("evaluators", "periods", "rectification_rules"):
         shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
     newest = {name: table[table.framework_version == table.framework_version.max()]
               for name in ("grade_bands", "scoring_params")

@@ -13,6 +13,10 @@ import pytest
 from orchestration.cli import run_pipeline
 
 
+# No appeal or ledger item in the demo data (no period is final): these marts are published empty.
+EMPTY_IN_DEMO = {"mart_appeals", "fct_rectification_items", "mart_rectification_status"}
+
+
 def test_run_succeeds_and_publishes_every_mart(demo_run):
     assert demo_run.succeeded
     tables = {r[0] for r in demo_run.query(
@@ -22,7 +26,8 @@ def test_run_succeeds_and_publishes_every_mart(demo_run):
     for table in tables:
         parquet = demo_run.home.published / "parquet" / f"{table}.parquet"
         (parquet_rows,) = duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0]
-        assert parquet_rows == demo_run.query(f"select count(*) from marts.{table}")[0][0] > 0
+        rows = demo_run.query(f"select count(*) from marts.{table}")[0][0]
+        assert parquet_rows == rows and (rows > 0 or table in EMPTY_IN_DEMO)
 
 
 def test_every_unit_ranked_in_every_quarter_it_submitted_for(demo_run):

@@ -508,7 +508,8 @@ def test_scoring_params(version: str) -> None:
     params = params[params != ""].astype(float)
     assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
                                 "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
-                                "light_yellow_score_ratio": 0.6, "list_size": 3, "score_decimals": 2}
+                                "light_yellow_score_ratio": 0.6, "list_size": 3, "score_decimals": 2,
+                                "min_coverage": 0.65}
 
 
 @pytest.mark.parametrize("version", versions())

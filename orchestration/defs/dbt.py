@@ -19,6 +19,7 @@ from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
+from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
 from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
                                    scored_code_versions)
@@ -156,6 +157,8 @@ translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(
 def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
     """Seeds, staging, the framework tree, return versions, the return log and the dimensions."""
     home = wuxing.home
+    with connect(home.warehouse) as con:
+        ensure_lifecycle_tables(con)
     yield from dbt.cli(dbt_build_args(home), context=context, target_path=dbt_target(home, "reference")).stream()
 
 
@@ -168,6 +171,7 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
     code = code_version(home.framework)
     with connect(home.warehouse) as con:
         ensure_raw_tables(con)
+        ensure_lifecycle_tables(con)
         periods = periods_to_build(context.partition_keys, periods_with_returns(con))
         # Unit tests check the SQL, not the data: they run with every full rebuild and whenever
         # the scoring code changed since the periods were last scored.
@@ -177,5 +181,9 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
     args = dbt_build_args(home, periods, full_refresh=periods is None, unit_tests=unit_tests)
     yield from dbt.cli(args, context=context, target_path=dbt_target(home, "periods")).stream()
     with connect(home.warehouse) as con:
+        # Final periods: frozen on their first scoring after 定稿; later re-scorings only write the
+        # comparison and the official rows are put back (orchestration.lifecycle).
+        for period, outcome in settle_final_periods(con, periods, context.run.run_id).items():
+            context.log.info("%s: %s", period, outcome)
         recorded = record_builds(con, context.partition_keys, context.run.run_id, code)
     context.log.info("ledger: %d period(s) recorded as scored", len(recorded))

@@ -9,7 +9,7 @@ from orchestration.defs.dbt import dbt_period_models, dbt_reference_models
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
 from orchestration.periods import periods_scored_by, unfinished_periods
-from orchestration.publish import publish, ranking_head, return_counts
+from orchestration.publish import publish, ranking_head, result_status, return_counts
 
 MART_KEYS = [key for assets in (dbt_reference_models, dbt_period_models) for key in assets.keys
              if key.path[-1].startswith(("mart_", "fct_", "dim_"))]
@@ -20,7 +20,9 @@ def ranking_head_markdown(database: Path) -> str:
     period, rows = ranking_head(database)
     if period is None:
         return "尚未计分 / not scored yet"
-    lines = [f"{period}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
+    status, unranked = result_status(database, period)
+    note = f"（另有 {unranked} 个单位数据不全，暂不排名）" if unranked else ""
+    lines = [f"{period} {status}{note}", "", "| 组别 peer group | 名次 rank | 单位 unit | 总分 score | 等次 grade | 灯 light |",
              "|---|---|---|---|---|---|"]
     lines += [f"| {g} | {r} | {u} | {s:.2f} | {grade} | {light} |" for g, r, u, s, grade, light, _ in rows]
     return "\n".join(lines)

@@ -55,6 +55,7 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
             "returns_accepted": len(report.accepted),
             "returns_rejected": len(report.rejected),
             "returns_with_warnings": report.warned,
+            "returns_held": len(report.held),  # valid, but their period is final (定稿): not scored
             "rows_in": report.rows_in,
             "duration_seconds": round(duration, 2),
             **({"data_docs": dg.MetadataValue.path(str(data_docs))} if data_docs else {}),

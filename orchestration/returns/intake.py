@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.home import Home
+from orchestration.lifecycle import hold_returns_for_final_periods
 from orchestration.reference import Reference
 from orchestration.returns.archive import ArchivedFile, archived_files
 from orchestration.returns.issues import ERROR, Issue
@@ -46,6 +47,7 @@ class IntakeReport:
     suite_runs: list[SuiteRun] = field(default_factory=list)
     rows_in: int = 0
     data_docs: str | None = None  # path of the GX Data Docs front page, when built
+    held: list[str] = field(default_factory=list)  # sha256 of accepted returns held: period final
 
 
 def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
@@ -163,6 +165,8 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
             report.warned += any(i.severity != ERROR for i in verdict.issues)
         report.rows_in += len(verdict.values)
     _record(home, items, verdicts)
+    with connect(home.warehouse) as con:  # a return for a final period is held, not scored
+        report.held = hold_returns_for_final_periods(home, con)
     return report
 
 

@@ -42,6 +42,7 @@ versioned as (
         files_numbered.version,
         files.status                                        as ingest_status,
         case
+            when files.status = 'held' then 'held'  -- its period was final (orchestration.lifecycle)
             when files.status <> 'accepted' then 'rejected'
             when coalesce(values_per_file.values_current, 0) > 0 then 'accepted'
             else 'superseded'

@@ -20,7 +20,8 @@ pivoted as (
         coalesce(max(case when param = 'rank_by'         then value end), 'exact')             as rank_by,
         -- who an indicator is normalised against (peer_group, tier or all), z-score deviation
         coalesce(max(case when param = 'normalisation_scope' then value end), 'peer_group')  as normalisation_scope,
-        coalesce(max(case when param = 'zscore_sd'       then value end), 'population')        as zscore_sd
+        coalesce(max(case when param = 'zscore_sd'       then value end), 'population')        as zscore_sd,
+        coalesce(max(case when param = 'min_coverage'    then try_cast(value as double) end), 0.0) as min_coverage
     from source
     group by framework_version
 )

@@ -4,12 +4,33 @@
 -- rank_score = what ranks are decided on: total_score_exact, so units whose published totals
 -- tie are told apart by the exact total; total_score when the version's scoring_params say
 -- rank_by = published (ranks follow the published precision; equal published totals tie).
-with totals as (
+-- Rule P3 (int_unit_coverage_measured): only rankable units are ranked and counted in group_size;
+-- a withheld total (an evaluation part missing before the period is final) is null, without grade.
+with totals_scored as (
     select * from {{ for_selected_periods(ref('int_unit_scores_totalled')) }}
+),
+
+coverage as (
+    select unit_code, period, framework_version, is_rankable, is_withheld
+    from {{ for_selected_periods(ref('int_unit_coverage_measured')) }}
 ),
 
 params as (
     select framework_version, rank_by from {{ ref('stg_reference__scoring_params') }}
+),
+
+totals as (
+    select
+        totals_scored.* replace (
+            case when coverage.is_withheld then null else totals_scored.indicator_score end as indicator_score,
+            case when coverage.is_withheld then null else totals_scored.total_score end as total_score,
+            case when coverage.is_withheld then null else totals_scored.total_score_exact end as total_score_exact),
+        coalesce(coverage.is_rankable, true) as is_rankable
+    from totals_scored
+    left join coverage
+        on coverage.unit_code = totals_scored.unit_code
+       and coverage.period = totals_scored.period
+       and coverage.framework_version = totals_scored.framework_version
 ),
 
 keyed as (
@@ -29,8 +50,9 @@ grade_bands as (
 ranked as (
     select
         *,
-        rank() over (partition by framework_version, peer_group, period order by rank_score desc)  as rank_in_group,
-        count(*) over (partition by framework_version, peer_group, period)                         as group_size
+        case when is_rankable then rank() over (
+            partition by framework_version, peer_group, period, is_rankable order by rank_score desc) end as rank_in_group,
+        count(*) filter (where is_rankable) over (partition by framework_version, peer_group, period) as group_size
     from keyed
 ),
 
@@ -68,5 +90,6 @@ select
     group_size,
     grade,
     grade_en,
-    light
+    light,
+    is_rankable
 from graded

@@ -4,6 +4,7 @@
 with rankings as (
     select * from {{ for_selected_periods(ref('int_unit_scores_compared')) }}
     where is_official
+      and is_rankable  -- a unit not ranked (数据不全) is on no list
 ),
 
 params as (

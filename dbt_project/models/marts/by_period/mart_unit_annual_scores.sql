@@ -13,6 +13,7 @@
 -- Ranked within peer group and year; the unit's peer group is its group in the latest quarter
 -- scored in the year (a unit moved between groups during the year is ranked with its new group).
 -- Partitioned by year: the annual partition '2024' rebuilds the 2024 rows.
+-- result_status: 定稿 once all four quarters of the year are final, else 暂定（公示）.
 {{ config(period_column='year', period_grain='year') }}
 
 with rankings as (
@@ -34,6 +35,12 @@ roots as (
 
 params as (
     select framework_version, score_floor, score_ceiling, score_decimals, rank_by from {{ ref('stg_reference__scoring_params') }}
+),
+
+final_years as (
+    select left(period, 4) as year, count(*) filter (where is_final) = 4 as is_final
+    from {{ ref('int_period_finality_resolved') }}
+    group by left(period, 4)
 ),
 
 annual_indicators as (
@@ -119,6 +126,8 @@ select
     cast(rank() over (partition by peer_group, year order by rank_score desc) as bigint) as rank_in_group,
     cast(count(*) over (partition by peer_group, year) as bigint) as group_size,
     cast(round(quarterly_score, 4) as double)           as quarterly_score,
-    cast(round(annual_indicator_score, 4) as double)    as annual_indicator_score
+    cast(round(annual_indicator_score, 4) as double)    as annual_indicator_score,
+    cast(case when final_years.is_final then '定稿' else '暂定（公示）' end as varchar) as result_status
 from published
+left join final_years using (year)
 order by year, peer_group, rank_in_group, unit_code

@@ -1,4 +1,6 @@
 -- Published ranking: one row per scored unit and period, under the period's official framework.
+-- With the unit's completeness (int_unit_coverage_measured) and the period's state: results are
+-- 暂定 (provisional, shown for objection 公示) until the office finalises the period (定稿).
 with ranked as (
     select * from {{ for_selected_periods(ref('int_unit_scores_compared')) }}
     where is_official
@@ -10,6 +12,10 @@ units as (
 
 peer_groups as (
     select peer_group, peer_group_name, sort_order from {{ ref('stg_reference__peer_groups') }}
+),
+
+coverage as (
+    select * from {{ for_selected_periods(ref('int_unit_coverage_measured')) }}
 )
 
 select
@@ -36,10 +42,23 @@ select
     cast(ranked.score_change_qoq as double)     as score_change_qoq,
     cast(ranked.rank_change_qoq as bigint)      as rank_change_qoq,
     cast(ranked.score_change_yoy as double)     as score_change_yoy,
-    cast(ranked.rank_change_yoy as bigint)      as rank_change_yoy
+    cast(ranked.rank_change_yoy as bigint)      as rank_change_yoy,
+    cast(ranked.is_rankable as boolean)         as is_ranked,
+    cast(coverage.ranking_note as varchar)      as ranking_note,
+    cast(coverage.indicators_expected as bigint) as indicators_expected,
+    cast(coverage.indicators_reported as bigint) as indicators_reported,
+    cast(round(coverage.coverage, 4) as double) as coverage,
+    cast(coverage.missing_indicators as varchar) as missing_indicators,
+    cast(coverage.missing_parts as varchar)     as missing_parts,
+    cast(coalesce(coverage.is_final, false) as boolean) as is_final,
+    cast(case when coverage.is_final then '定稿' else '暂定（公示）' end as varchar) as result_status
 from ranked
 inner join units
     on units.unit_code = ranked.unit_code
 left join peer_groups
     on peer_groups.peer_group = ranked.peer_group
+left join coverage
+    on coverage.unit_code = ranked.unit_code
+   and coverage.period = ranked.period
+   and coverage.framework_version = ranked.framework_version
 order by ranked.period, peer_groups.sort_order, ranked.peer_group, ranked.rank_in_group, ranked.unit_code
