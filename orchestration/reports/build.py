@@ -64,7 +64,10 @@ def _manifest(data: ReportData, prov: Provenance, folder: Path) -> dict:
 
 def write_reports(data: ReportData, prov: Provenance, folder: Path) -> None:
     """Every report file of one period into `folder` (which exists and is empty)."""
+    from orchestration.reports.site import write_site
+
     write_workbook(data, prov, folder)
+    write_site(data, prov, folder / "site")
     manifest = _manifest(data, prov, folder)
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
 

@@ -47,6 +47,8 @@ class ReportData:
     period: str
     rankings: pd.DataFrame
     dimensions: list[tuple[str, str]]
+    dimension_max: dict[str, float]
+    units: pd.DataFrame  # every unit of dim_units (those without scores too)
     parts: list[tuple[str, str]]
     peer_groups: list[tuple[str, str, str]]  # code, name, tier
     indicators: pd.DataFrame
@@ -153,9 +155,9 @@ def load(published: Path, period: str, reference: Reference | None = None) -> Re
         if rankings.empty:
             raise ReportError(f"{period} 没有分数，无法生成报告：该期次尚无已计分的单位（请确认期次，"
                               f"或先运行 `wuxing score {period}`）/ no scores for {period}")
-        dimensions = [tuple(r) for r in con.execute(
-            "select dimension, any_value(dimension_name_zh) from marts.fct_dimension_scores "
-            "where period = any(?) group by dimension order by min(sort_order)", [quarters]).fetchall()]
+        dimension_rows = con.execute(
+            "select dimension, any_value(dimension_name_zh), max(max_score) from marts.fct_dimension_scores "
+            "where period = any(?) group by dimension order by min(sort_order)", [quarters]).fetchall()
         parts = [tuple(r) for r in con.execute(
             "select part, any_value(part_name_zh) from marts.fct_part_scores where period = any(?) "
             "group by part order by min(sort_order)", [quarters]).fetchall()]
@@ -177,7 +179,9 @@ def load(published: Path, period: str, reference: Reference | None = None) -> Re
         names.update(zip(reference.evaluators.evaluator_code, reference.evaluators.evaluator_name))
         log["submitter_name"] = log.unit_code.map(names)
         data = ReportData(
-            period=period, rankings=rankings, dimensions=dimensions, parts=parts,
+            period=period, rankings=rankings, dimensions=[(code, name) for code, name, _ in dimension_rows],
+            dimension_max={code: top for code, _, top in dimension_rows}, parts=parts,
+            units=_df(con, "select * from marts.dim_units order by unit_code"),
             peer_groups=[tuple(r) for r in rankings[["peer_group", "peer_group_name", "tier"]]
                          .drop_duplicates().itertuples(index=False)],
             indicators=indicators,
