@@ -62,11 +62,13 @@ def _manifest(data: ReportData, prov: Provenance, folder: Path) -> dict:
     }
 
 
-def write_reports(data: ReportData, prov: Provenance, folder: Path) -> None:
+def write_reports(data: ReportData, prov: Provenance, folder: Path, home_root: Path | None = None) -> None:
     """Every report file of one period into `folder` (which exists and is empty)."""
+    from orchestration.reports.document import write_document
     from orchestration.reports.site import write_site
 
     write_workbook(data, prov, folder)
+    write_document(data, prov, folder, home_root)
     write_site(data, prov, folder / "site")
     manifest = _manifest(data, prov, folder)
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -99,7 +101,7 @@ def build_report(home: Home, period: str, out: Path | None = None, run_id: str |
     version = root / VERSIONS / period / stamp
     version.mkdir(parents=True)
     try:
-        write_reports(data, prov, version)
+        write_reports(data, prov, version, home.root)
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)
         raise
