@@ -106,16 +106,15 @@ def _shade(cell, colour: str) -> None:
 
 def _table(doc, header: list[str], rows: list[list[str]], lights: list[str | None] | None = None,
            light_column: int | None = None) -> None:
-    table = doc.add_table(rows=1, cols=len(header))
+    """A grid table in the table style's 10.5 pt font; the light column shaded by each row's light."""
+    table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, header):
-        cell.text = ""
-        _font(cell.paragraphs[0].add_run(text), 10.5, bold=True)
-    for index, values in enumerate(rows):
-        cells = table.add_row().cells
+        cell.paragraphs[0].add_run(text).bold = True
+    for index, (row, values) in enumerate(zip(table.rows[1:], rows)):
+        cells = row.cells
         for cell, text in zip(cells, values):
-            cell.text = ""
-            _font(cell.paragraphs[0].add_run(text), 10.5)
+            cell.paragraphs[0].add_run(text)
         if lights and light_column is not None and lights[index] in LIGHT_FILL:
             _shade(cells[light_column], LIGHT_FILL[lights[index]])
 
@@ -150,6 +149,7 @@ def write_document(data: ReportData, prov: Provenance, folder: Path, home_root: 
     style.font.name = FONT
     style.font.size = Pt(14)
     style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), FONT)
+    doc.styles["Table Grid"].font.size = Pt(10.5)
     lines = (part.strip() for raw in text.splitlines() for part in MARKER.split(raw))
     for line in lines:
         if not line:

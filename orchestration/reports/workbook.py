@@ -83,6 +83,19 @@ class _Writer:
             text = str(value)
             ws.write_string(row, col, text, self.guarded if looks_like_formula(text) else self.text)
 
+    def column(self, ws, first_row: int, col: int, cells: list, kind: str) -> None:
+        """One column of values, written the way `put` writes a cell (a loop per kind, for speed)."""
+        if kind in NUMBER_FORMATS:
+            number_format = self.numbers[kind]
+            for row, value in enumerate(cells, start=first_row):
+                if value is None or value is pd.NA or value != value:  # NaN
+                    ws.write_blank(row, col, None, number_format)
+                else:
+                    ws.write_number(row, col, float(value), number_format)
+        else:
+            for row, value in enumerate(cells, start=first_row):
+                self.put(ws, row, col, value, kind)
+
     def table(self, ws, frame: pd.DataFrame, columns: list[Column], first_row: int = 0,
               light_columns: str = "light") -> None:
         """A header row and one row per frame row, with filter, frozen header, widths and light colours."""
@@ -90,8 +103,7 @@ class _Writer:
             ws.write_string(first_row, c, column.header, self.header)
         values = [frame[col.key].tolist() if col.key in frame.columns else [None] * len(frame) for col in columns]
         for c, (column, cells) in enumerate(zip(columns, values)):
-            for r, value in enumerate(cells, start=first_row + 1):
-                self.put(ws, r, c, value, column.kind)
+            self.column(ws, first_row + 1, c, cells, column.kind)
             shown = [LIGHT_ZH.get(v, v) if column.kind == "light" else
                      (f"{v:.2f}" if isinstance(v, float) and not math.isnan(v) else v) for v in cells[:500]]
             width = max([display_width(column.header) // 2 + 2] + [display_width(v) + 2 for v in shown if v is not None])
