@@ -164,6 +164,19 @@ def test_cover_states_period_coverage_status_and_run(demo_run, report):
     assert cover["数据来源运行 Dagster run"] == manifest["dagster_run_id"] is not None
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (scripts install it for CI)")
+def test_libreoffice_opens_and_prints_the_workbook(report, tmp_path):
+    """A real spreadsheet program loads the workbook and prints it (A4 landscape) without complaint."""
+    out = tmp_path / "pdf"
+    done = subprocess.run([shutil.which("soffice"), "--headless", "--norestore",
+                           f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
+                           "--outdir", str(out), str(report / workbook_name(QUARTER))],
+                          capture_output=True, timeout=300)
+    pdf = out / workbook_name(QUARTER).replace(".xlsx", ".pdf")
+    assert done.returncode == 0 and pdf.exists(), done.stderr.decode(errors="replace")
+    assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
+
+
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     import pandas as pd
 

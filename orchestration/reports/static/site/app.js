@@ -38,6 +38,8 @@
     if (!el || typeof echarts === "undefined") return null;
     var c = echarts.init(el, null, { renderer: "canvas" });
     window.addEventListener("resize", function () { c.resize(); });
+    var set = c.setOption.bind(c);
+    c.setOption = function (option, notMerge) { option.animation = false; return set(option, notMerge); };  // print and screenshot as drawn
     return c;
   }
 
