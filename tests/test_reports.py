@@ -9,7 +9,6 @@ import math
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -119,6 +118,25 @@ def test_workbook_numbers_equal_the_marts_and_no_cell_is_a_formula(demo_run, rep
         assert _close(r["填报值"], raw) and _close(r["目标值"], target) and _close(r["得分"], score)
         assert r["亮灯"] == (LIGHT_ZH[light] if light else None) and r["指标名称"]
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{len(rows) + 1}"
+
+
+def test_year_workbook_ranks_the_annual_scores(demo_run):
+    year = demo_run.query("select max(year) from marts.mart_unit_annual_scores")[0][0]
+    book = openpyxl.load_workbook(reports_root(demo_run.home) / year / workbook_name(year))
+    annual = {u: (rank, score) for u, rank, score in demo_run.query(
+        "select unit_code, rank_in_group, annual_score from marts.mart_unit_annual_scores where year = ?", [year])}
+    quarterly = {(u, p): s for u, p, s in demo_run.query(
+        "select unit_code, period, total_score from marts.mart_unit_rankings where period like ? || 'Q_'", [year])}
+    rows = 0
+    for ws in book.worksheets[1:-1]:  # between the cover and the return log: one sheet per peer group
+        header = [c.value for c in ws[1]]
+        for row in ws.iter_rows(min_row=2, values_only=True):
+            cells = dict(zip(header, row))
+            assert (cells["名次"], cells["年度得分"]) == annual[cells["单位代码"]]
+            for q in range(1, 5):
+                assert _close(cells[f"Q{q}得分"], quarterly.get((cells["单位代码"], f"{year}Q{q}")))
+            rows += 1
+    assert rows == len(annual)
 
 
 def _rule_colours(ws) -> dict[str, str]:

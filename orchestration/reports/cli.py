@@ -57,5 +57,5 @@ def report_command(home: Home, args: argparse.Namespace) -> int:
         if "/" not in name:
             print(f"  {name}")
     if any(name.startswith("site/") for name in report.files):
-        print(f"  site/index.html  （网页看板，可直接用浏览器打开 / open in a browser）")
+        print("  site/index.html  （网页看板，可直接用浏览器打开 / open in a browser）")
     return 0

@@ -18,13 +18,11 @@ import pandas as pd
 
 from orchestration.reports.data import ReportData
 from orchestration.reports.provenance import Provenance
-from orchestration.reports.text import LIGHT_ZH, period_zh
+from orchestration.reports.text import LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, period_zh
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
 MAP_FILE = STATIC / "vendor" / "jiangxi-map.js"
-LIGHT_SHORT = {"green": "绿", "yellow": "黄", "red": "红"}
-STATUS_ZH = {"accepted": "已采用", "rejected": "已退回", "superseded": "已被更正版本替代"}
 
 
 def _environment() -> jinja2.Environment:

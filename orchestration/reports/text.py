@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 BEIJING = ZoneInfo("Asia/Shanghai")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+LIGHT_SHORT = {"green": "绿", "yellow": "黄", "red": "红"}
+STATUS_ZH = {"accepted": "已采用", "rejected": "已退回", "superseded": "已被更正版本替代"}
 
 
 def looks_like_formula(text: object) -> bool:

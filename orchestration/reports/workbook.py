@@ -16,10 +16,10 @@ import xlsxwriter
 
 from orchestration.reports.data import ReportData
 from orchestration.reports.provenance import Provenance
-from orchestration.reports.text import LIGHT_ZH, display_width, looks_like_formula, period_zh
+from orchestration.reports.text import (LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, display_width, looks_like_formula,
+                                        period_zh)
 
 LIGHT_FILL = {"green": ("#C6EFCE", "#006100"), "yellow": ("#FFEB9C", "#9C5700"), "red": ("#FFC7CE", "#9C0006")}
-LIGHT_SHORT = {"green": "绿", "yellow": "黄", "red": "红"}
 NUMBER_FORMATS = {
     "score": "0.00",
     "raw": "#,##0.####",
@@ -96,8 +96,7 @@ class _Writer:
             for row, value in enumerate(cells, start=first_row):
                 self.put(ws, row, col, value, kind)
 
-    def table(self, ws, frame: pd.DataFrame, columns: list[Column], first_row: int = 0,
-              light_columns: str = "light") -> None:
+    def table(self, ws, frame: pd.DataFrame, columns: list[Column], first_row: int = 0) -> None:
         """A header row and one row per frame row, with filter, frozen header, widths and light colours."""
         for c, column in enumerate(columns):
             ws.write_string(first_row, c, column.header, self.header)
@@ -229,8 +228,7 @@ def _indicator_scores(w: _Writer, data: ReportData) -> None:
 
 def _return_log(w: _Writer, data: ReportData) -> None:
     ws = w.sheet("填报情况", f"{period_zh(data.period)} 填报与退回情况")
-    status_zh = {"accepted": "已采用", "rejected": "已退回", "superseded": "已被更正版本替代"}
-    frame = data.return_log.assign(status_zh=data.return_log.status.map(status_zh).fillna(data.return_log.status),
+    frame = data.return_log.assign(status_zh=data.return_log.status.map(STATUS_ZH).fillna(data.return_log.status),
                                    landed=data.return_log.landed_at.astype(str).str.slice(0, 19))
     w.table(ws, frame, [Column("期次", "period"), Column("报送单位代码", "unit_code"), Column("报送单位", "submitter_name"),
                         Column("文件", "file_name"), Column("类型", "return_type"), Column("版本", "version", "int"),
