@@ -18,7 +18,7 @@ import pandas as pd
 
 from orchestration.reports.data import ReportData
 from orchestration.reports.provenance import Provenance
-from orchestration.reports.text import LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, period_zh
+from orchestration.reports.text import LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, beijing_or_dash, period_zh
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -250,7 +250,7 @@ def _red_black_groups(data: ReportData) -> list[dict]:
 def _log_rows(data: ReportData) -> list[dict]:
     return [{"period": r.period, "submitter": f"{r.unit_code or '—'} {r.submitter_name if isinstance(r.submitter_name, str) else ''}",
              "file_name": r.file_name, "status": r.status, "status_zh": STATUS_ZH.get(r.status, r.status),
-             "landed": str(r.landed_at)[:19] if not pd.isna(r.landed_at) else str(r.received_at)[:19],
+             "landed": beijing_or_dash(r.received_at if pd.isna(r.landed_at) else r.landed_at),
              "reasons": [line for line in str(r.reasons or "").splitlines() if line.strip()]}
             for r in data.return_log.itertuples()]
 

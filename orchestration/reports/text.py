@@ -6,6 +6,8 @@ import unicodedata
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import pandas as pd
+
 BEIJING = ZoneInfo("Asia/Shanghai")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
@@ -25,6 +27,11 @@ def beijing(moment: datetime | None = None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + " 北京时间"
+
+
+def beijing_or_dash(moment) -> str:
+    """A naive-UTC timestamp from the marts in Beijing time, or '—' when missing."""
+    return "—" if moment is None or pd.isna(moment) else beijing(pd.Timestamp(moment).to_pydatetime())
 
 
 def display_width(text: object) -> int:

@@ -8,6 +8,7 @@ Excel, WPS and LibreOffice; openpyxl is used by the tests to read the file back.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import xlsxwriter
 
 from orchestration.reports.data import ReportData
 from orchestration.reports.provenance import Provenance
-from orchestration.reports.text import (LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, display_width, looks_like_formula,
-                                        period_zh)
+from orchestration.reports.text import (LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, beijing_or_dash, display_width,
+                                        looks_like_formula, period_zh)
 
 LIGHT_FILL = {"green": ("#C6EFCE", "#006100"), "yellow": ("#FFEB9C", "#9C5700"), "red": ("#FFC7CE", "#9C0006")}
 NUMBER_FORMATS = {
@@ -62,7 +63,7 @@ class _Writer:
 
     def sheet(self, name: str, title: str):
         """A new worksheet set up for A4 landscape printing, one page wide, with a title header."""
-        ws = self.book.add_worksheet(name[:31])
+        ws = self.book.add_worksheet(re.sub(r"[\[\]:*?/\\]", "_", name)[:31])  # Excel's sheet-name rules
         ws.set_paper(9)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
@@ -229,10 +230,11 @@ def _indicator_scores(w: _Writer, data: ReportData) -> None:
 def _return_log(w: _Writer, data: ReportData) -> None:
     ws = w.sheet("填报情况", f"{period_zh(data.period)} 填报与退回情况")
     frame = data.return_log.assign(status_zh=data.return_log.status.map(STATUS_ZH).fillna(data.return_log.status),
-                                   landed=data.return_log.landed_at.astype(str).str.slice(0, 19))
+                                   landed=[beijing_or_dash(r if not pd.isna(r) else f) for r, f in
+                                           zip(data.return_log.landed_at, data.return_log.received_at)])
     w.table(ws, frame, [Column("期次", "period"), Column("报送单位代码", "unit_code"), Column("报送单位", "submitter_name"),
                         Column("文件", "file_name"), Column("类型", "return_type"), Column("版本", "version", "int"),
-                        Column("结论", "status_zh"), Column("送达时间(UTC)", "landed"),
+                        Column("结论", "status_zh"), Column("送达时间", "landed"),
                         Column("错误数", "error_count", "int"), Column("提示数", "warning_count", "int"),
                         Column("退回原因", "reasons"), Column("SHA-256", "sha256")])
 
