@@ -25,8 +25,8 @@ NUMBER_FORMATS = {
     "score": "0.00",
     "raw": "#,##0.####",
     "int": "0",
-    "change": '[Color10]▲0.00;[Red]▼0.00;0.00',
-    "rank_change": '[Color10]▲0;[Red]▼0;"—"',
+    "change": '▲0.00;[Red]▼0.00;0.00',
+    "rank_change": '▲0;[Red]▼0;"—"',
 }
 MAX_WIDTH = 60
 
@@ -101,6 +101,7 @@ class _Writer:
         """A header row and one row per frame row, with filter, frozen header, widths and light colours."""
         for c, column in enumerate(columns):
             ws.write_string(first_row, c, column.header, self.header)
+        ws.set_row(first_row, 30)  # two lines of a wrapped header
         values = [frame[col.key].tolist() if col.key in frame.columns else [None] * len(frame) for col in columns]
         for c, (column, cells) in enumerate(zip(columns, values)):
             self.column(ws, first_row + 1, c, cells, column.kind)
