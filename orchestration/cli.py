@@ -1,4 +1,5 @@
-"""The `wuxing` command: demo, generate-demo, run, score, validate, withdraw, template, ui and serve."""
+"""The `wuxing` command: demo, generate-demo, run, score, validate, withdraw, template, report, docs,
+finalize, reopen, appeal, decide-appeal, rectify, ui and serve."""
 
 from __future__ import annotations
 
@@ -341,6 +342,13 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Make a period's reports from the published marts (or serve the reports read-only)."""
+    from orchestration.reports.cli import report_command
+
+    return report_command(_home(args), args)
+
+
 def _dagster_env(home: Home) -> dict[str, str]:
     return {**os.environ, "WUXING_HOME": str(home.root), "DAGSTER_HOME": str(home.dagster_home)}
 
@@ -502,6 +510,11 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
     template.add_argument("--out", help="output .xlsx path")
+    report = add("report", cmd_report, "the 通报 workbook, draft text and web scorecard of a period")
+    report.add_argument("period", nargs="?", help="quarter (2024Q4) or year (2024)")
+    report.add_argument("--out", help="folder to publish into (default: <home>/published/reports)")
+    report.add_argument("--serve", action="store_true", help="serve the published reports read-only on 127.0.0.1")
+    report.add_argument("--port", type=int, default=8014, help="port for --serve (default 8014)")
     add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(
         "--port", type=int, default=3000)
     docs = add("docs", cmd_docs, "build dbt's docs and the GX Data Docs and serve them offline on 127.0.0.1")

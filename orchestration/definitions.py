@@ -15,6 +15,7 @@ from orchestration.defs.periods import period_plan
 from orchestration.defs.ingest import archived_returns
 from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
+from orchestration.defs.reports import period_reports
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 
@@ -24,7 +25,7 @@ def build_definitions(home: Home) -> dg.Definitions:
     """The definitions wired to one home folder."""
     return dg.Definitions(
         assets=[archived_returns, validated_returns, dbt_reference_models, period_plan, dbt_period_models,
-                published_marts],
+                published_marts, period_reports],
         asset_checks=freshness_checks,
         jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job],
         schedules=[nightly_schedule],

@@ -15,6 +15,7 @@ from orchestration.clock import TIMEZONE
 from orchestration.defs.dbt import dbt_period_models
 from orchestration.defs.periods import scoring_run_requests
 from orchestration.defs.publish import published_marts
+from orchestration.defs.reports import period_reports
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.returns.archive import landed_files
@@ -38,7 +39,7 @@ with warnings.catch_warnings():
 
 nightly_job = dg.define_asset_job(
     "nightly",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(dbt_period_models)
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(dbt_period_models, period_reports)
     - dg.AssetSelection.checks(*freshness_checks),
     description="收文归档 → 校验 → 参考数据与收文日志 → 计分计划 → 发布；随后按计划重算有变化的期次 / "
                 "Archive, validate, reference models and return log, plan, publish; then the "
@@ -46,10 +47,11 @@ nightly_job = dg.define_asset_job(
 
 score_periods_job = dg.define_asset_job(
     "score_periods",
-    selection=dg.AssetSelection.assets(dbt_period_models, published_marts)
+    selection=dg.AssetSelection.assets(dbt_period_models, published_marts, period_reports)
     - dg.AssetSelection.checks(*freshness_checks),
-    description="按期次重算分数并发布（可单选一个季度或年度，或回填一段） / Re-score the selected "
-                "periods and publish; one quarter or year alone, or a backfill of a range.")
+    description="按期次重算分数并发布，再生成其报告（可单选一个季度或年度，或回填一段） / Re-score the "
+                "selected periods, publish, then make their reports; one quarter or year alone, or a "
+                "backfill of a range.")
 
 nightly_schedule = dg.ScheduleDefinition(
     name="nightly_at_0200", job=nightly_job, cron_schedule=NIGHTLY_CRON,
