@@ -11,7 +11,7 @@ import pandas as pd
 
 from orchestration.home import Home
 from orchestration.reference import Reference
-from orchestration.returns.archive import ArchivedFile, archived_files
+from orchestration.returns.archive import ArchivedFile, archived_files, stored_name
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
 from orchestration.returns.parse import ParsedReturn, parse_return
@@ -56,6 +56,22 @@ def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
     return parse_return(submission.file_name, submission.data, validator.settings)
 
 
+def unreadable(file_name: str, error: BaseException) -> ParsedReturn:
+    """The verdict on a file whose reading, parsing or judging raised: refused with the error's
+    class only (never a traceback, never its message, which may quote the file)."""
+    return ParsedReturn(file_name=file_name, issues=[Issue(
+        "unreadable", ERROR, f"文件无法读取：读取、解析或校验时出错（{type(error).__name__}）",
+        "请用 Excel 或 WPS 打开后另存为新的 .xlsx（或 UTF-8 编码的 .csv）再报送；仍被退回请联系考核办")])
+
+
+def _parse_guarded(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
+    """The fault boundary of parsing: whatever one file raises refuses that file alone."""
+    try:
+        return _parse(submission, validator)
+    except Exception as error:  # noqa: BLE001 - any fault of one file must not stop the batch
+        return unreadable(submission.file_name, error)
+
+
 def load_history(home: Home) -> pd.DataFrame:
     """Accepted values of earlier runs (from the published marts, which never lock): the baseline
     for warnings. Empty before the first successful run."""
@@ -69,9 +85,22 @@ def load_history(home: Home) -> pd.DataFrame:
 
 def judge(submissions: list[Submission], validator: ReturnValidator,
           history: pd.DataFrame | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
-    """Parse and validate a batch of submissions: the one path the pipeline and the CLI share."""
-    parsed = [_parse(s, validator) for s in submissions]
+    """Parse and validate a batch of submissions: the one path the pipeline and the CLI share.
+
+    A file that makes the batch's validation raise is found by validating the files one by one;
+    it alone is refused as unreadable, the others are judged as usual."""
+    parsed = [_parse_guarded(s, validator) for s in submissions]
     landed = [s.landed_at.astimezone(CHINA).date() for s in submissions]
+    try:
+        return validator.validate(parsed, landed, history)
+    except Exception as error:  # noqa: BLE001 - isolate the file at fault below
+        if len(parsed) == 1:
+            parsed[0] = unreadable(parsed[0].file_name, error)
+        for i, item in enumerate(parsed if len(parsed) > 1 else []):
+            try:
+                validator.validate([item], [landed[i]], history)
+            except Exception as item_error:  # noqa: BLE001 - this file is at fault
+                parsed[i] = unreadable(item.file_name, item_error)
     return validator.validate(parsed, landed, history)
 
 
@@ -81,11 +110,6 @@ def pending_files(home: Home) -> list[ArchivedFile]:
         ensure_raw_tables(con)
         known = {row[0] for row in con.execute("select sha256 from raw.return_files").fetchall()}
     return [f for f in archived_files(home) if f.sha256 not in known]
-
-
-def safe_name(file_name: str) -> str:
-    """A file name with path separators and control characters replaced, safe to write anywhere."""
-    return "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in file_name).lstrip(".") or "_"
 
 
 def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> None:
@@ -128,7 +152,7 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     for item, verdict in zip(items, verdicts):
         notice = render_notice(item.file_name, item.sha256, verdict,
                                reference.unit_name.get(verdict.submitter_code or ""), item.received_at)
-        stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
+        stem = stored_name(item.sha256, item.file_name)
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
             (home.quarantine / stem).write_bytes(item.read())
