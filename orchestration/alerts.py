@@ -11,6 +11,7 @@ guessed from the URL when unset). Nothing is sent when no webhook is configured.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -85,7 +86,7 @@ def post(webhook: Webhook, alert: Alert) -> str:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:
             answer = reply.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError, ValueError) as error:  # ValueError: http.client.InvalidURL
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
         return mask(f"{type(error).__name__}: {error}", {WEBHOOK_ENV: webhook.url})
     try:  # both robots answer HTTP 200 with {"errcode": 0, ...}; anything else is a failure
         code = json.loads(answer).get("errcode", 0)
