@@ -163,6 +163,7 @@ def test_ui_stops_its_whole_process_group_on_sigterm(tmp_path):
     wuxing = Path(sys.executable).with_name("wuxing")
     process = subprocess.Popen([str(wuxing), "ui", "--home", str(tmp_path), "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    seen: set[int] = set()
     try:
         # dagster dev, its webserver and its daemon (each a Python process) are running.
         seen = wait_for(lambda: (d := _descendants(process.pid)) and len(d) >= 3 and d, 120, 1,
@@ -173,8 +174,9 @@ def test_ui_stops_its_whole_process_group_on_sigterm(tmp_path):
         process.wait(timeout=90)
         assert not [pid for pid in seen if _alive(pid)]
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
+        for pid in [process.pid, *seen]:  # never leave a UI running, even when the test fails
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
 
 def _warehouse_with_marts(path: Path) -> None:
