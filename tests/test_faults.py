@@ -61,6 +61,21 @@ def test_hostile_files_are_refused_one_by_one_and_the_batch_goes_on(tmp_path, re
     assert intake(home, reference).accepted == [] and len(recorded(home)) == len(expected)
 
 
+def test_a_name_too_long_once_prefixed_is_data_not_a_path(tmp_path, reference):
+    """Defect 2: a legal 248-byte name (78 Chinese characters) is judged and its notice written."""
+    from tests.conftest import good_rows, write_csv_return
+
+    home = Home.resolve(tmp_path / "home").ensure()
+    name = LONG_STEM + ".csv"
+    write_csv_return(home.landing / name, "360124", "进贤县", "2024Q4", good_rows(reference, "360124"))
+    os.utime(home.landing / name, (LANDED, LANDED))
+    archive_landing(home)
+    assert intake(home, reference).accepted == [name]
+    assert recorded(home)[name][0] == "accepted"
+    (notice,) = home.notices.iterdir()
+    assert len(notice.name.encode()) <= 255 and f"文件：{name}" in notice.read_text(encoding="utf-8")
+
+
 def test_stored_names_are_bounded_in_bytes_and_keep_a_safe_suffix():
     sha = "ab" * 32
     long = stored_name(sha, "进" * 200 + ".xlsx")
