@@ -281,3 +281,18 @@ def test_formula_like_values_are_written_as_text_in_csv_and_xlsx(tmp_path):
     formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
     assert "=HYPERLINK(\"http://evil\")" in [c.value for row in sheet.iter_rows() for c in row]
+
+
+def test_intake_works_when_the_published_file_has_no_scores_yet(tmp_path, reference):
+    """Found by the reliability suite: a publication made before any scoring run (a nightly run
+    whose scoring was killed) has no fct_indicator_scores; intake must not fail on it for good."""
+    from tests.conftest import good_rows, write_csv_return
+
+    home = Home.resolve(tmp_path / "home").ensure()
+    with duckdb.connect(str(home.published / "wuxing.duckdb")) as con:
+        con.execute("create schema marts; create table marts.mart_return_log as select 'accepted' as status")
+    path = write_csv_return(home.landing / "360124_2024Q4_a.csv", "360124", "进贤县", "2024Q4",
+                            good_rows(reference, "360124"))
+    os.utime(path, (LANDED, LANDED))
+    archive_landing(home)
+    assert intake(home, reference).accepted == ["360124_2024Q4_a.csv"]

@@ -16,7 +16,7 @@ from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
 from orchestration.returns.parse import ParsedReturn, parse_return
 from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, SuiteRun, Verdict
-from orchestration.warehouse import connect, ensure_raw_tables
+from orchestration.warehouse import connect, ensure_raw_tables, table_exists
 
 CHINA = timezone(timedelta(hours=8))  # deadlines and closing days are calendar days in China
 
@@ -79,6 +79,8 @@ def load_history(home: Home) -> pd.DataFrame:
     if not database.exists():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     with duckdb.connect(str(database), read_only=True) as con:
+        if not table_exists(con, "marts", "fct_indicator_scores"):  # published before any scoring
+            return pd.DataFrame(columns=HISTORY_COLUMNS)
         return con.execute("select unit_code, period, indicator_code, raw_value as value "
                            "from marts.fct_indicator_scores where raw_value is not null").df()
 
