@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -18,6 +19,7 @@ PUBLISHED_DB = "wuxing.duckdb"
 PARQUET_LINK = "parquet"
 SNAPSHOTS = "snapshots"
 KEEP_SNAPSHOTS = 6  # a night publishes twice or more: after intake and after each scoring run
+PUBLISH_LOCK = ".publish.lock"  # held (flock) by the running publish
 COMPLETE_MARKER = "_COMPLETE"  # written into a snapshot after its last Parquet file
 _STAMP = re.compile(r"\d{8}T\d{12}Z")
 
@@ -46,8 +48,14 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
     a half-written file, and the working warehouse is never opened by analysts. Debris of earlier
     failed publishes is removed first, and this one's own if it fails (a full disk stays usable).
     """
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     home.published.mkdir(parents=True, exist_ok=True)
+    with open(home.published / PUBLISH_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one publish at a time; the kernel frees it if we are killed
+        return _publish_locked(home, (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ"))
+
+
+def _publish_locked(home: Home, stamp: str) -> Publication:
+    """publish() once it holds the publish lock: whatever staging debris exists is a dead publish's."""
     remove_debris(home.published, stamp)
     snapshot = home.published / SNAPSHOTS / stamp
     staging_db = home.published / f".{PUBLISHED_DB}.{stamp}.part"
@@ -99,7 +107,7 @@ def remove_debris(published: Path, before: str) -> list[Path]:
     removed = []
     for path in published.iterdir():
         stamp = _stamp_of(path.name)
-        if path.name.startswith(".") and stamp is not None and stamp < before:
+        if path.name.startswith(".") and path.name != PUBLISH_LOCK and stamp is not None and stamp < before:
             path.unlink(missing_ok=True)
             removed.append(path)
     snapshots = published / SNAPSHOTS

@@ -218,8 +218,36 @@ def test_publish_removes_stale_debris_only_and_counts_complete_snapshots(tmp_pat
     finally:
         pub.mart_tables = original
     assert sorted(p.name for p in snapshots.iterdir()) == kept
-    assert sorted(p.name for p in home.published.iterdir() if p.name.startswith(".")) == [newer.name]
+    assert sorted(p.name for p in home.published.iterdir() if p.name.startswith(".")) == [pub.PUBLISH_LOCK, newer.name]
     assert (home.published / pub.PUBLISHED_DB).read_bytes() == live
+
+
+def test_concurrent_publishes_take_turns_and_never_remove_each_others_files(tmp_path):
+    """Found by the reliability suite: a later publish took an earlier running one's snapshot for
+    debris; publishes now hold a lock, so whatever debris a publish sees is a dead one's."""
+    import threading
+
+    from orchestration import publish as pub
+
+    home = Home.resolve(tmp_path).ensure()
+    _warehouse_with_marts(home.warehouse)
+    errors: list[BaseException] = []
+
+    def publish_three_times() -> None:
+        for _ in range(3):
+            try:
+                pub.publish(home)
+            except BaseException as error:  # noqa: BLE001 - collected and asserted on
+                errors.append(error)
+
+    threads = [threading.Thread(target=publish_three_times) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    snapshots = list((home.published / pub.SNAPSHOTS).iterdir())
+    assert len(snapshots) == pub.KEEP_SNAPSHOTS and all((s / pub.COMPLETE_MARKER).exists() for s in snapshots)
 
 
 def test_a_refusal_before_the_suites_fails_a_check_naming_the_file(tmp_path):

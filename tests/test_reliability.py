@@ -27,7 +27,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from orchestration.home import Home
-from orchestration.publish import COMPLETE_MARKER, KEEP_SNAPSHOTS, PARQUET_LINK, PUBLISHED_DB, SNAPSHOTS
+from orchestration.publish import (COMPLETE_MARKER, KEEP_SNAPSHOTS, PARQUET_LINK, PUBLISH_LOCK, PUBLISHED_DB,
+                                   SNAPSHOTS)
 from orchestration.secrets import WEBHOOK_ENV
 from tests.conftest import good_rows, write_csv_return
 from tests.hostile import LANDED, good_workbook, hostile_files
@@ -186,7 +187,7 @@ def steps_running(home: Home, pid: int) -> list[str]:
 
 def assert_no_debris(home: Home) -> None:
     """No staging file, temporary link or unfinished snapshot is left; at most KEEP snapshots."""
-    assert not [p.name for p in home.published.iterdir() if p.name.startswith(".")]
+    assert not [p.name for p in home.published.iterdir() if p.name.startswith(".") and p.name != PUBLISH_LOCK]
     snapshots = list((home.published / SNAPSHOTS).iterdir())
     assert all((s / COMPLETE_MARKER).exists() for s in snapshots) and len(snapshots) <= KEEP_SNAPSHOTS
 
@@ -397,7 +398,7 @@ def test_full_disk_under_published_leaves_the_old_marts_and_no_debris(killed_and
             status = zygote.run("fn:publish", home, tmp_path / "publish.log", fsize=fsize)
             assert status != 0
             assert published_state(home) == before
-            assert not [p.name for p in home.published.iterdir() if p.name.startswith(".")]
+            assert not [p.name for p in home.published.iterdir() if p.name.startswith(".") and p.name != PUBLISH_LOCK]
             assert all((s / COMPLETE_MARKER).exists() for s in (home.published / SNAPSHOTS).iterdir())
             stats = os.statvfs(home.published)
             free.append(stats.f_bavail * stats.f_frsize)
