@@ -107,8 +107,12 @@ def test_a_file_that_breaks_the_batch_validation_is_refused_alone(tmp_path, refe
 
     monkeypatch.setattr(ReturnValidator, "validate", validate)
     archive_landing(home)
+    write_csv_return(home.landing / "360124_2024Q4_lost.csv", "360124", "进贤县", "2024Q4", [])
+    (lost,) = archive_landing(home).archived
+    lost.path.unlink()  # an archived blob that cannot be read any more
     intake(home, reference)
     got = recorded(home)
+    assert got["360124_2024Q4_lost.csv"][0] == "rejected" and "FileNotFoundError" in got["360124_2024Q4_lost.csv"][1]
     assert got["360124_2024Q4_a.csv"][0] == "accepted"
     assert got["360124_2024Q4_poison.csv"][0] == "rejected" and "KeyError" in got["360124_2024Q4_poison.csv"][1]
 

@@ -29,10 +29,14 @@ class Submission:
     data: bytes
     landed_at: datetime
     symlink: bool = False
+    fault: OSError | None = None  # the archived bytes could not be read
 
     @classmethod
     def of(cls, item: ArchivedFile) -> "Submission":
-        return cls(item.file_name, item.read(), item.landed_at, item.symlink)
+        try:
+            return cls(item.file_name, item.read(), item.landed_at, item.symlink)
+        except OSError as error:
+            return cls(item.file_name, b"", item.landed_at, item.symlink, fault=error)
 
 
 @dataclass
@@ -66,6 +70,8 @@ def unreadable(file_name: str, error: BaseException) -> ParsedReturn:
 
 def _parse_guarded(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
     """The fault boundary of parsing: whatever one file raises refuses that file alone."""
+    if submission.fault is not None:
+        return unreadable(submission.file_name, submission.fault)
     try:
         return _parse(submission, validator)
     except Exception as error:  # noqa: BLE001 - any fault of one file must not stop the batch
@@ -98,11 +104,12 @@ def judge(submissions: list[Submission], validator: ReturnValidator,
     except Exception as error:  # noqa: BLE001 - isolate the file at fault below
         if len(parsed) == 1:
             parsed[0] = unreadable(parsed[0].file_name, error)
-        for i, item in enumerate(parsed if len(parsed) > 1 else []):
-            try:
-                validator.validate([item], [landed[i]], history)
-            except Exception as item_error:  # noqa: BLE001 - this file is at fault
-                parsed[i] = unreadable(item.file_name, item_error)
+        else:
+            for i, item in enumerate(parsed):
+                try:
+                    validator.validate([item], [landed[i]], history)
+                except Exception as item_error:  # noqa: BLE001 - this file is at fault
+                    parsed[i] = unreadable(item.file_name, item_error)
     return validator.validate(parsed, landed, history)
 
 
@@ -149,15 +156,16 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     if not items:
         return report
     validator = ReturnValidator(reference, docs_dir=home.root)
-    verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home))
+    submissions = [Submission.of(f) for f in items]
+    verdicts, report.suite_runs = judge(submissions, validator, load_history(home))
     report.data_docs = str(validator.docs_index) if validator.docs_index else None
-    for item, verdict in zip(items, verdicts):
+    for item, submission, verdict in zip(items, submissions, verdicts):
         notice = render_notice(item.file_name, item.sha256, verdict,
                                reference.unit_name.get(verdict.submitter_code or ""), item.received_at)
         stem = stored_name(item.sha256, item.file_name)
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
-            (home.quarantine / stem).write_bytes(item.read())
+            (home.quarantine / stem).write_bytes(submission.data)
             (home.quarantine / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
             report.rejected[item.file_name] = verdict.issues[0].describe()
         else:
