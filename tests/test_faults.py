@@ -5,10 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import dagster as dg

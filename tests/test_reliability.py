@@ -6,7 +6,6 @@ fuzz of return files. Runs are real wuxing runs forked from tests/zygote.py, on 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import random
@@ -16,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
