@@ -240,7 +240,8 @@ def killed_and_recovered(zygote, reference, tmp_path_factory):
             trigger = lambda: dbt_in_group(pid)  # noqa: E731
         else:
             point = KillPoint(stage, "publish", round(rng.uniform(0.0, 0.5), 2))
-            trigger = lambda: any(small.home.published.glob(f".{PUBLISHED_DB}.*.part"))  # noqa: E731
+            debris = set(small.home.published.glob(f".{PUBLISHED_DB}.*.part"))  # an earlier kill's
+            trigger = lambda: bool(set(small.home.published.glob(f".{PUBLISHED_DB}.*.part")) - debris)  # noqa: E731
         pid = zygote.start(point.target, small.home, logs / f"point{len(points)}.log")
         if wait_until(trigger, pid):
             time.sleep(point.delay)
@@ -277,6 +278,7 @@ def test_kill_9_at_ten_seeded_points_loses_nothing(killed_and_recovered):
     assert killed_and_recovered["final_status"] == 0, (killed_and_recovered["logs"] / "final.log").read_text()[-3000:]
     killed = [p for p in points if p.killed]
     assert len(killed) >= 10 and {p.stage for p in killed} == {"intake", "dbt", "publish"}
+    assert all(p.steps_running for p in killed)  # each kill hit a run that had started
     hit = " ".join(step for p in killed for step in p.steps_running)
     assert "validated_returns" in hit or "archived_returns" in hit
     assert "dbt" in hit and "published_marts" in hit
