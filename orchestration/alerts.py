@@ -11,6 +11,7 @@ guessed from the URL when unset). Nothing is sent when no webhook is configured.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -23,9 +24,9 @@ import dagster as dg
 
 from orchestration.clock import beijing, now_text
 from orchestration.home import Home
+from orchestration.secrets import WEBHOOK_ENV, SecretSettingError, check_settings, mask
 
 ALERTS_LOG = "alerts.log"
-WEBHOOK_ENV = "WUXING_ALERT_WEBHOOK"
 FORMAT_ENV = "WUXING_ALERT_FORMAT"
 FORMATS = ("dingtalk", "wecom")
 TIMEOUT_SECONDS = 5
@@ -52,11 +53,12 @@ class Webhook:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Webhook | None":
-        """The configured webhook, or None."""
+        """The configured webhook, or None; SecretSettingError (masked) for a malformed URL."""
         env = os.environ if env is None else env
         url = env.get(WEBHOOK_ENV, "").strip()
         if not url:
             return None
+        check_settings({WEBHOOK_ENV: url})
         kind = env.get(FORMAT_ENV, "").strip().lower() or guess_format(url)
         if kind not in FORMATS:
             raise ValueError(f"{FORMAT_ENV} must be one of {', '.join(FORMATS)}, not {kind!r}")
@@ -85,26 +87,35 @@ def post(webhook: Webhook, alert: Alert) -> str:
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:
             answer = reply.read().decode("utf-8", "replace")
-    except (urllib.error.URLError, OSError) as error:
-        return f"{type(error).__name__}: {error}"
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as error:
+        return mask(f"{type(error).__name__}: {error}", {WEBHOOK_ENV: webhook.url})
     try:  # both robots answer HTTP 200 with {"errcode": 0, ...}; anything else is a failure
         code = json.loads(answer).get("errcode", 0)
     except (ValueError, AttributeError):
         code = 0
-    return "" if code == 0 else f"robot answered {answer[:200]}"
+    return "" if code == 0 else mask(f"robot answered {answer[:200]}", {WEBHOOK_ENV: webhook.url})
 
 
 def notify(home: Home, alerts: Iterable[Alert], webhook: Webhook | None = None,
            env: dict[str, str] | None = None) -> list[Alert]:
-    """Append every alert to <home>/alerts.log (one JSON object a line) and POST it if configured."""
+    """Append every alert to <home>/alerts.log (one JSON object a line) and POST it if configured.
+
+    Secrets are masked in what is logged and sent; a malformed webhook is logged, never raised."""
     alerts = list(alerts)
     if not alerts:
         return alerts
-    webhook = webhook or Webhook.from_env(env)
+    misconfigured = ""
+    try:
+        webhook = webhook or Webhook.from_env(env)
+    except (SecretSettingError, ValueError) as error:
+        webhook, misconfigured = None, mask(str(error), env)
     log = home.root / ALERTS_LOG
     log.parent.mkdir(parents=True, exist_ok=True)
     for alert in alerts:
+        alert = Alert(**json.loads(mask(json.dumps(asdict(alert), ensure_ascii=False), env)))
         record = asdict(alert)
+        if misconfigured:
+            record["webhook"] = {"delivered": False, "error": misconfigured}
         if webhook is not None:
             error = post(webhook, alert)
             record["webhook"] = {"format": webhook.format, "delivered": not error, "error": error}

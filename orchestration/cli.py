@@ -20,6 +20,7 @@ os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 from orchestration.home import Home  # noqa: E402
+from orchestration.secrets import SecretSettingError, check_settings, mask  # noqa: E402
 
 if TYPE_CHECKING:
     from orchestration.console import RunConsole
@@ -121,8 +122,8 @@ def _execute(home: Home, instance, job, tags: dict[str, str], view: RunConsole |
         result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags, run_id=run_id)
     for event in result.all_events:
         if event.is_step_failure:
-            view.say(f"步骤失败 / step failed: {event.step_key}: {event.event_specific_data.error.message.strip()}",
-                     error=True)
+            message = mask(event.event_specific_data.error.message.strip())
+            view.say(f"步骤失败 / step failed: {event.step_key}: {message}", error=True)
     for alert in alerts.notify(home, alerts.alerts_for_run(instance, result.run_id)):
         view.say(f"告警 / alert: {alert.title} → {home.root / alerts.ALERTS_LOG}", error=True)
     return result
@@ -361,7 +362,30 @@ def cmd_ui(args: argparse.Namespace) -> int:
     instance_for(home)
     command = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
                "--host", "127.0.0.1", "--port", str(args.port)]
-    return subprocess.call(command, env=_dagster_env(home))
+    return supervise_group(subprocess.Popen(command, env=_dagster_env(home), start_new_session=True))
+
+
+def supervise_group(process: subprocess.Popen, grace_seconds: float = 30) -> int:
+    """Wait for a child started in its own process group, forwarding SIGTERM/SIGINT to the whole
+    group; once the child is gone, wait for the rest of the group (its webserver and daemon) and
+    kill what outlives the grace period, so nothing is left re-parented to PID 1."""
+    def forward(signum, _frame):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    status = process.wait()
+    forward(signal.SIGTERM, None)  # what the child left running stops too
+    deadline = time.monotonic() + grace_seconds
+    while True:
+        try:
+            os.killpg(process.pid, 0 if time.monotonic() < deadline else signal.SIGKILL)
+        except ProcessLookupError:
+            return status
+        time.sleep(0.2)
 
 
 def serve_commands(home: Home, host: str, port: int) -> list[list[str]]:
@@ -532,7 +556,17 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `wuxing` console script."""
     args = parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        check_settings()
+        return args.handler(args)
+    except SecretSettingError as error:
+        print(f"配置错误 / configuration error: {error}", file=sys.stderr)
+        return 2
+    except Exception:  # an unexpected error: its traceback, with every secret masked
+        import traceback
+
+        print(mask(traceback.format_exc()), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ import socket
 import dagster as dg
 
 from orchestration.home import Home
-
-POSTGRES_ENV = "WUXING_POSTGRES_URL"
+from orchestration.secrets import POSTGRES_ENV
 MANAGED = "# Managed by wuxing (rewritten on every start); delete this line to keep your own edits."
 
 OLD_MARKER = "# Written by wuxing on first use"  # homes made before the marker above

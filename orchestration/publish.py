@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -21,6 +23,9 @@ KEEP_SNAPSHOTS = 6  # a night publishes twice or more: after intake and after ea
 # DuckDB 1.4.0 and newer open it; the newest DuckDB would write a format older releases refuse.
 STORAGE_VERSION = "v1.4.0"
 OLDEST_READER = "1.4.0"
+PUBLISH_LOCK = ".publish.lock"  # held (flock) by the running publish
+COMPLETE_MARKER = "_COMPLETE"  # written into a snapshot after its last Parquet file
+_STAMP = re.compile(r"\d{8}T\d{12}Z")
 
 
 @dataclass(frozen=True)
@@ -44,35 +49,82 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
     """Copy every mart into a new DuckDB file and Parquet folder, then swap both into place.
 
     Readers holding the previous file keep reading it; new readers see the new one; nobody sees
-    a half-written file, and the working warehouse is never opened by analysts.
+    a half-written file, and the working warehouse is never opened by analysts. Debris of earlier
+    failed publishes is removed first, and this one's own if it fails (a full disk stays usable).
     """
-    stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ")
     home.published.mkdir(parents=True, exist_ok=True)
+    with open(home.published / PUBLISH_LOCK, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one publish at a time; the kernel frees it if we are killed
+        return _publish_locked(home, (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ"))
+
+
+def _publish_locked(home: Home, stamp: str) -> Publication:
+    """publish() once it holds the publish lock: whatever staging debris exists is a dead publish's."""
+    remove_debris(home.published, stamp)
     snapshot = home.published / SNAPSHOTS / stamp
-    snapshot.mkdir(parents=True)
     staging_db = home.published / f".{PUBLISHED_DB}.{stamp}.part"
-    tables = mart_tables(home.warehouse)
-    counts: dict[str, int] = {}
-    with duckdb.connect() as con:
-        con.execute(f"attach '{staging_db}' as pub (storage_version '{STORAGE_VERSION}')")
-        con.execute("use pub")
-        con.execute(f"attach '{home.warehouse}' as wh (read_only)")
-        con.execute("create schema marts")
-        for table in tables:
-            con.execute(f"create table marts.{table} as select * from wh.marts.{table}")
-            con.execute(f"copy marts.{table} to '{snapshot / table}.parquet' (format parquet)")
-            counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
-        copy_comments(con, "wh", "pub")
-        con.execute("detach wh")
-        con.execute("use memory")
-        con.execute("detach pub")
-    os.replace(staging_db, home.published / PUBLISHED_DB)
-    link = home.published / PARQUET_LINK
     tmp_link = home.published / f".{PARQUET_LINK}.{stamp}"
-    os.symlink(Path(SNAPSHOTS) / stamp, tmp_link)
-    os.replace(tmp_link, link)
+    try:
+        snapshot.mkdir(parents=True)
+        tables = mart_tables(home.warehouse)
+        counts: dict[str, int] = {}
+        with duckdb.connect() as con:
+            con.execute(f"attach '{staging_db}' as pub (storage_version '{STORAGE_VERSION}')")
+            con.execute("use pub")
+            con.execute(f"attach '{home.warehouse}' as wh (read_only)")
+            con.execute("create schema marts")
+            for table in tables:
+                con.execute(f"create table marts.{table} as select * from wh.marts.{table}")
+                con.execute(f"copy marts.{table} to '{snapshot / table}.parquet' (format parquet)")
+                counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
+            copy_comments(con, "wh", "pub")
+            con.execute("detach wh")
+            con.execute("use memory")
+            con.execute("detach pub")
+        (snapshot / COMPLETE_MARKER).write_text(stamp, encoding="utf-8")  # after its last file
+        os.replace(staging_db, home.published / PUBLISHED_DB)
+        os.symlink(Path(SNAPSHOTS) / stamp, tmp_link)
+        os.replace(tmp_link, home.published / PARQUET_LINK)
+    except BaseException:
+        for leftover in (staging_db, staging_db.with_name(staging_db.name + ".wal"), tmp_link):
+            leftover.unlink(missing_ok=True)
+        if _linked_snapshot(home.published) != stamp:
+            shutil.rmtree(snapshot, ignore_errors=True)
+        raise
     _prune(home.published / SNAPSHOTS)
-    return Publication(database=home.published / PUBLISHED_DB, parquet_dir=link, tables=counts)
+    return Publication(database=home.published / PUBLISHED_DB, parquet_dir=home.published / PARQUET_LINK,
+                       tables=counts)
+
+
+def _linked_snapshot(published: Path) -> str | None:
+    """The stamp of the snapshot the parquet link points to (the live one), if any."""
+    link = published / PARQUET_LINK
+    return Path(os.readlink(link)).name if link.is_symlink() else None
+
+
+def _stamp_of(name: str) -> str | None:
+    """The publish stamp inside a staging file's or snapshot's name, if it has one."""
+    found = _STAMP.search(name)
+    return found.group(0) if found else None
+
+
+def remove_debris(published: Path, before: str) -> list[Path]:
+    """Remove what publishes older than stamp `before` left unfinished: staging files (.part and
+    their .wal), temporary links and snapshots never marked complete; never the live file, the
+    live snapshot, or anything of a publish started at or after `before`."""
+    live = _linked_snapshot(published)
+    removed = []
+    for path in published.iterdir():
+        stamp = _stamp_of(path.name)
+        if path.name.startswith(".") and path.name != PUBLISH_LOCK and stamp is not None and stamp < before:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    snapshots = published / SNAPSHOTS
+    for folder in sorted(snapshots.iterdir()) if snapshots.is_dir() else []:
+        if folder.name != live and folder.name < before and not (folder / COMPLETE_MARKER).exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
 
 
 def _literal(text: str) -> str:
@@ -94,8 +146,10 @@ def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> N
 
 
 def _prune(snapshots: Path) -> None:
-    """Keep the newest snapshots only; readers of an older one have had several runs to finish."""
-    for old in sorted(snapshots.iterdir())[:-KEEP_SNAPSHOTS]:
+    """Keep the newest complete snapshots only; readers of an older one have had several runs to
+    finish. Unfinished ones never count among those kept."""
+    complete = sorted(p for p in snapshots.iterdir() if (p / COMPLETE_MARKER).exists())
+    for old in complete[:-KEEP_SNAPSHOTS]:
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.writer import write_return
+from orchestration.spreadsheet_safety import xlsx_cell
 
 INSTRUCTIONS_SHEET = layout.INSTRUCTIONS_SHEET
 PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
@@ -164,6 +165,9 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
                       "是" if ind.required == "true" else "否",
                       "是" if ind.allow_na == "true" else "否",
                       "" if target is None else f"{target:g}", ind.description_zh])
+    for row in sheet.iter_rows():
+        for cell in row:
+            xlsx_cell(cell)
     bold = Font(bold=True)
     for row in sheet.iter_rows(max_row=table_header_row):
         first = row[0].value

@@ -14,6 +14,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from orchestration.cli import main
+from tests.test_faults import alive, descendants
 
 
 def test_template_command_writes_the_units_workbook(tmp_path, reference, capsys):
@@ -55,6 +56,13 @@ def test_ui_serves_the_dagster_webserver_on_localhost(tmp_path):
                 time.sleep(1)
         assert "dagster_webserver_version" in body
         assert (tmp_path / "dagster" / "dagster.yaml").exists()
+        # SIGTERM to `wuxing ui` alone (as a service manager sends it) stops everything it started.
+        seen = descendants(process.pid)
+        assert len(seen) >= 3  # dagster dev, the webserver, the daemon
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=90)
+        assert [pid for pid in seen if alive(pid)] == []
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        for pid in [process.pid, *descendants(process.pid)]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

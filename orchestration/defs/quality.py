@@ -23,10 +23,15 @@ SUITE_CHECKS = [
                                      "returns with warnings are counted in its metadata and the run summary, not alerted"))
     for suite in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]
 ]
+REJECTIONS_CHECK = dg.AssetCheckSpec(
+    name="returns_rejected", asset="validated_returns",
+    description="每份被退回的新文件（任何环节：文件名、大小、格式、无法读取、校验）都使本检查不通过并列出文件名 / "
+                "Fails when any new return is rejected, at any stage, naming the files")
+MAX_NAMED = 20  # files named in the check's description (all of them are in its metadata)
 
 
 @dg.asset(group_name="quality", deps=[archived_returns], pool=WAREHOUSE_POOL,
-          kinds={"python", "duckdb"}, check_specs=SUITE_CHECKS,
+          kinds={"python", "duckdb"}, check_specs=[*SUITE_CHECKS, REJECTIONS_CHECK],
           description="新收文件的校验结论与数据（raw 层） / Verdicts and values of new returns in raw.*")
 def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.MaterializeResult:
     started = time.perf_counter()
@@ -49,6 +54,12 @@ def validated_returns(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> 
                 "failed_rules": dg.MetadataValue.json(run.failed_expectations),
             },
         ))
+    names = list(report.rejected)
+    checks.append(dg.AssetCheckResult(
+        check_name=REJECTIONS_CHECK.name, passed=not names, severity=dg.AssetCheckSeverity.WARN,
+        description=(f"退回 {len(names)} 份 / {len(names)} rejected: " + "、".join(names[:MAX_NAMED])
+                     + ("…" if len(names) > MAX_NAMED else "")) if names else "无退回 / none rejected",
+        metadata={"returns_rejected": len(names), "files": dg.MetadataValue.json(names)}))
     rejected = "\n".join(f"| {name} | {reason} |" for name, reason in list(report.rejected.items())[:50])
     return dg.MaterializeResult(
         metadata={

@@ -40,6 +40,22 @@ class ArchiveReport:
     duplicates: list[str]
 
 
+MAX_STEM_BYTES = 96  # of a stored name's readable part: far below the 255-byte limit of file systems
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]")
+
+
+def stored_name(sha256: str, file_name: str) -> str:
+    """The name wuxing gives a file derived from a submission: a sha256 prefix, then the submitted
+    name with unsafe characters replaced and its stem cut to MAX_STEM_BYTES of UTF-8 (whole
+    characters); names are data, never paths. The submitted name itself is kept in metadata."""
+    name = _UNSAFE_CHARS.sub("_", file_name).lstrip(". ") or "_"
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not re.fullmatch(r"[A-Za-z0-9]{1,8}", suffix):
+        stem, suffix = name, ""
+    cut = stem.encode("utf-8")[:MAX_STEM_BYTES].decode("utf-8", errors="ignore")
+    return f"{sha256[:12]}_{cut}" + (f".{suffix}" if suffix else "")
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     """Write a file so that it is either absent or complete."""
     tmp = path.with_name(path.name + ".part")

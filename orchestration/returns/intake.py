@@ -12,7 +12,7 @@ import pandas as pd
 from orchestration.home import Home
 from orchestration.lifecycle import hold_returns_for_final_periods
 from orchestration.reference import Reference
-from orchestration.returns.archive import ArchivedFile, archived_files
+from orchestration.returns.archive import ArchivedFile, archived_files, stored_name
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
 from orchestration.returns.parse import ParsedReturn, parse_return
@@ -31,10 +31,14 @@ class Submission:
     data: bytes
     landed_at: datetime
     symlink: bool = False
+    fault: OSError | None = None  # the archived bytes could not be read
 
     @classmethod
     def of(cls, item: ArchivedFile) -> "Submission":
-        return cls(item.file_name, item.read(), item.landed_at, item.symlink)
+        try:
+            return cls(item.file_name, item.read(), item.landed_at, item.symlink)
+        except OSError as error:
+            return cls(item.file_name, b"", item.landed_at, item.symlink, fault=error)
 
 
 @dataclass
@@ -59,6 +63,24 @@ def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
     return parse_return(submission.file_name, submission.data, validator.settings)
 
 
+def unreadable(file_name: str, error: BaseException) -> ParsedReturn:
+    """The verdict on a file whose reading, parsing or judging raised: refused with the error's
+    class only (never a traceback, never its message, which may quote the file)."""
+    return ParsedReturn(file_name=file_name, issues=[Issue(
+        "unreadable", ERROR, f"文件无法读取：读取、解析或校验时出错（{type(error).__name__}）",
+        "请用 Excel 或 WPS 打开后另存为新的 .xlsx（或 UTF-8 编码的 .csv）再报送；仍被退回请联系考核办")])
+
+
+def _parse_guarded(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
+    """The fault boundary of parsing: whatever one file raises refuses that file alone."""
+    if submission.fault is not None:
+        return unreadable(submission.file_name, submission.fault)
+    try:
+        return _parse(submission, validator)
+    except Exception as error:  # noqa: BLE001 - any fault of one file must not stop the batch
+        return unreadable(submission.file_name, error)
+
+
 def load_history(home: Home) -> pd.DataFrame:
     """Accepted values of earlier runs (from the published marts, which never lock): the baseline
     for warnings. Empty before the first successful run."""
@@ -66,6 +88,8 @@ def load_history(home: Home) -> pd.DataFrame:
     if not database.exists():
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     with duckdb.connect(str(database), read_only=True) as con:
+        if not table_exists(con, "marts", "fct_indicator_scores"):  # published before any scoring
+            return pd.DataFrame(columns=HISTORY_COLUMNS)
         return con.execute("select unit_code, period, indicator_code, raw_value as value "
                            "from marts.fct_indicator_scores where raw_value is not null").df()
 
@@ -73,9 +97,23 @@ def load_history(home: Home) -> pd.DataFrame:
 def judge(submissions: list[Submission], validator: ReturnValidator,
           history: pd.DataFrame | None = None,
           reported: set[tuple[str, str]] | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
-    """Parse and validate a batch of submissions: the one path the pipeline and the CLI share."""
-    parsed = [_parse(s, validator) for s in submissions]
+    """Parse and validate a batch of submissions: the one path the pipeline and the CLI share.
+
+    A file that makes the batch's validation raise is found by validating the files one by one;
+    it alone is refused as unreadable, the others are judged as usual."""
+    parsed = [_parse_guarded(s, validator) for s in submissions]
     landed = [s.landed_at.astimezone(CHINA).date() for s in submissions]
+    try:
+        return validator.validate(parsed, landed, history, reported)
+    except Exception as error:  # noqa: BLE001 - isolate the file at fault below
+        if len(parsed) == 1:
+            parsed[0] = unreadable(parsed[0].file_name, error)
+        else:
+            for i, item in enumerate(parsed):
+                try:
+                    validator.validate([item], [landed[i]], history, reported)
+                except Exception as item_error:  # noqa: BLE001 - this file is at fault
+                    parsed[i] = unreadable(item.file_name, item_error)
     return validator.validate(parsed, landed, history, reported)
 
 
@@ -99,11 +137,6 @@ def pending_files(home: Home) -> list[ArchivedFile]:
         ensure_raw_tables(con)
         known = {row[0] for row in con.execute("select sha256 from raw.return_files").fetchall()}
     return [f for f in archived_files(home) if f.sha256 not in known]
-
-
-def safe_name(file_name: str) -> str:
-    """A file name with path separators and control characters replaced, safe to write anywhere."""
-    return "".join("_" if ch in "/\\" or ord(ch) < 32 else ch for ch in file_name).lstrip(".") or "_"
 
 
 def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> None:
@@ -142,10 +175,10 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
         return report
     validator = ReturnValidator(reference, docs_dir=home.root)
     current = current_values(home)
-    verdicts, report.suite_runs = judge([Submission.of(f) for f in items], validator, load_history(home),
-                                        current.reported)
+    submissions = [Submission.of(f) for f in items]
+    verdicts, report.suite_runs = judge(submissions, validator, load_history(home), current.reported)
     report.data_docs = str(validator.docs_index) if validator.docs_index else None
-    for item, verdict in zip(items, verdicts):
+    for item, submission, verdict in zip(items, submissions, verdicts):
         summary = None
         if verdict.status == "accepted":
             summary = current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values)
@@ -154,10 +187,10 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
         notice = render_notice(item.file_name, item.sha256, verdict,
                                reference.unit_name.get(verdict.submitter_code or ""), item.received_at,
                                supersession=summary)
-        stem = f"{item.sha256[:12]}_{safe_name(item.file_name)}"
+        stem = stored_name(item.sha256, item.file_name)
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
-            (home.quarantine / stem).write_bytes(item.read())
+            (home.quarantine / stem).write_bytes(submission.data)
             (home.quarantine / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
             report.rejected[item.file_name] = verdict.issues[0].describe()
         else:

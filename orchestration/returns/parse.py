@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,29 @@ def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedRe
             return _structural(file_name, "zip_bomb",
                                f"工作簿解压后 {unpacked:,} 字节，大小或压缩比异常",
                                "请用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送")
+        member = _entity_declaring_member(data)
+        if member:
+            return _structural(file_name, "xml_entities",
+                               f"工作簿的 XML 部件「{member}」含实体声明（DOCTYPE/ENTITY），Excel 与 WPS 从不写入，"
+                               "可能是恶意构造的文件", "请用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送")
+    return None
+
+
+_ENTITY_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def _entity_declaring_member(data: bytes) -> str | None:
+    """The first XML member of a workbook that declares a DOCTYPE or an entity, before any XML
+    parser sees it (zero bytes are dropped so UTF-16 members are caught too); None if none does.
+    Called after the zip-bomb check, so the members' unpacked size is bounded."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for info in archive.infolist():
+                if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _ENTITY_DECLARATION.search(
+                        archive.read(info).replace(b"\0", b"")):
+                    return info.filename
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
+        return None  # a damaged member: reading reports the file as unreadable
     return None
 
 

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
 from orchestration.returns import layout
+from orchestration.spreadsheet_safety import csv_text, is_formula_like, xlsx_cell
 
 Cell = str | float | int | None
 CSV_ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
@@ -72,7 +73,7 @@ def write_return(path: Path, return_type: str, submitter_code: str, submitter_na
         with path.open("w", encoding=encoding, newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
             for row in grid:
-                writer.writerow([_csv_text(v) for v in row] + [""] * (width - len(row)))
+                writer.writerow([csv_text(_csv_text(v)) for v in row] + [""] * (width - len(row)))
     elif suffix == ".xlsx":
         _write_xlsx(path, grid, stamp)
     else:
@@ -96,12 +97,12 @@ def _write_xlsx(path: Path, grid: list[list[Cell]], stamp: datetime | None) -> N
         if row_no in (layout.TITLE_ROW, layout.HEADER_ROW):
             cells = []
             for value in row:
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = xlsx_cell(WriteOnlyCell(sheet, value=value))
                 cell.font = _BOLD
                 cells.append(cell)
             sheet.append(cells)
         else:
-            sheet.append(row)
+            sheet.append([xlsx_cell(WriteOnlyCell(sheet, value=v)) if is_formula_like(v) else v for v in row])
     if stamp is None:
         workbook.save(path)
         return
