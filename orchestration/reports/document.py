@@ -32,7 +32,7 @@ FONT = "仿宋"
 
 def _rank(value) -> str:
     """A rank as text; 暂不排名 for a unit not ranked (数据不全)."""
-    return "暂不排名" if value is None or value != value else str(int(value))
+    return "暂不排名" if pd.isna(value) else str(int(value))
 
 
 def document_name(period: str) -> str:
