@@ -547,7 +547,7 @@ def parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "production: the Dagster webserver and daemon, supervised")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000)
-    for name in ("demo", "run", "score"):
+    for name in ("demo", "run", "score", "finalize", "reopen"):
         sub.choices[name].add_argument("-v", "--verbose", action="store_true",
                                        help="show the full log live (always written to <home>/logs/)")
     return top

@@ -88,7 +88,7 @@ def hostile_files(folder: Path, reference: Reference) -> dict[str, str]:
                   if _sheet(n) else d), "xml_entities"),
         f"{UNIT}_{PERIOD}_bomb.xlsx": (rezip(good, lambda n, d: d + b" " * 20_000_000 if _sheet(n) else d),
                                        "zip_bomb"),
-        f"{UNIT}_{PERIOD}_macro.xlsm": (good + b"\0", "unsupported_format"),
+        f"{UNIT}_{PERIOD}_macro.xlsm": (good + b"\0", "macro_workbook"),
         f"{UNIT}_{PERIOD}_not_a_zip.xlsx": (b"PK\x03\x04 this is not a workbook" * 10, "unreadable"),
         f"{UNIT}_{PERIOD}_empty.csv": (b"", "empty_file"),
         f"{UNIT}_{PERIOD}_binary.csv": (bytes(range(256)) * 4, "unreadable"),

@@ -81,7 +81,7 @@ def test_automation_is_on_by_default_and_targets_the_nightly_job(tmp_path):
     assert defs.resolve_schedule_def("nightly_at_0200").default_status == dg.DefaultScheduleStatus.RUNNING
     sensors = {s.name: s for s in defs.sensors}
     assert set(sensors) == {"new_return_sensor", "score_changed_periods", "published_marts_freshness",
-                            "alert_on_run_failure", "alert_on_check_failure"}
+                            "alert_on_run_failure", "alert_on_check_failure", "rescore_after_period_decision"}
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     assert sensors["new_return_sensor"].job_name == "nightly"
     assert sensors["score_changed_periods"].job_name == "score_periods"  # after each nightly run

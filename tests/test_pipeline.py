@@ -126,9 +126,13 @@ def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):
         notice = next(demo_run.home.quarantine.glob(f"*_{name}.notice.txt")).read_text(encoding="utf-8")
         assert "退回" in notice and "修改方法" in notice
     unlocated = demo_run.query(
-        "select count(*) from marts.fct_return_issues where severity = 'error' and (column_name is null "
+        "select count(*) from marts.fct_return_issues where severity = 'error' and rule <> 'unknown_unit' "
+        "and (column_name is null "
         "or (rule in ('not_a_number', 'rate_out_of_range', 'duplicate_indicator') and source_row is null))")
-    assert unlocated == [(0,)]  # every problem names its column, and a bad cell its row
+    assert unlocated == [(0,)]  # every cell problem names its column, and a bad cell its row
+    file_level = demo_run.query("select count(*) from marts.fct_return_issues where rule = 'unknown_unit' "
+                                "and column_name is null and source_row is null")
+    assert file_level == [(1,)]  # the unknown submitter is a problem of the file, not of a fake column
 
 
 def test_resubmissions_supersede_and_everything_else_is_accepted(demo_run):

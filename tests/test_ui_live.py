@@ -33,14 +33,15 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--hide-scrollbars"]
 
 
-def chromium(url: str, profile: Path, screenshot: Path | None = None, budget_ms: int = 20000) -> str:
+def chromium(url: str, profile: Path, screenshot: Path | None = None, budget_ms: int = 20000,
+             height: int = 4000) -> str:
     """The page's DOM after it rendered (virtual time), and a screenshot if asked. The DOM is read
     in a tall window: the catalogue renders only the rows in view."""
     args = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--virtual-time-budget={budget_ms}"]
     if screenshot is not None:
         subprocess.run([*args, "--window-size=1600,1000", f"--screenshot={screenshot}", url],
                        capture_output=True, timeout=120, check=False)
-    out = subprocess.run([*args, "--window-size=1600,4000", "--dump-dom", url], capture_output=True,
+    out = subprocess.run([*args, f"--window-size=1600,{height}", "--dump-dom", url], capture_output=True,
                          timeout=120, text=True, check=False)
     return out.stdout
 
@@ -133,7 +134,8 @@ def test_sensor_runs_a_new_return_and_the_ui_shows_assets_checks_and_schedule(de
 
         ARTIFACTS.mkdir(exist_ok=True)
         base = f"http://127.0.0.1:{port}"
-        catalogue = chromium(f"{base}/assets", tmp_path / "profile1", ARTIFACTS / "ui-asset-catalogue.png")
+        catalogue = chromium(f"{base}/assets", tmp_path / "profile1", ARTIFACTS / "ui-asset-catalogue.png",
+                             height=16000)  # two-line rows (descriptions): the whole list in view
         for asset in ("archived_returns", "validated_returns", "published_marts", "mart_unit_rankings"):
             assert asset in catalogue, f"{asset} not in the asset catalogue"
         checks = chromium(f"{base}/assets/validated_returns?view=checks", tmp_path / "profile2",

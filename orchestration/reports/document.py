@@ -30,6 +30,11 @@ LIGHT_FILL = {"green": "C6EFCE", "yellow": "FFEB9C", "red": "FFC7CE"}
 FONT = "仿宋"
 
 
+def _rank(value) -> str:
+    """A rank as text; 暂不排名 for a unit not ranked (数据不全)."""
+    return "暂不排名" if pd.isna(value) else str(int(value))
+
+
 def document_name(period: str) -> str:
     return f"{period}_考核结果通报（草稿）.docx"
 
@@ -123,12 +128,12 @@ def _ranking_table(doc, data: ReportData, group: str) -> None:
     rows = data.rankings[data.rankings.peer_group == group].sort_values("rank_in_group")
     if data.is_year:
         _table(doc, ["名次", "单位", "年度得分", "计分季度数"],
-               [[str(r.rank_in_group), r.unit_name, _score(r.total_score), str(r.quarters_scored)] for r in rows.itertuples()])
+               [[_rank(r.rank_in_group), r.unit_name, _score(r.total_score), str(r.quarters_scored)] for r in rows.itertuples()])
         return
     changes = [("—" if pd.isna(r.score_change_qoq) else ("▲" if r.score_change_qoq > 0 else "▼" if r.score_change_qoq < 0 else "")
                 + f"{abs(r.score_change_qoq):.2f}") for r in rows.itertuples()]
     _table(doc, ["名次", "单位", "总分", "等次", "亮灯", "较上季度"],
-           [[str(r.rank_in_group), r.unit_name, _score(r.total_score), r.grade, LIGHT_ZH.get(r.light, "—"), change]
+           [[_rank(r.rank_in_group), r.unit_name, _score(r.total_score), r.grade, LIGHT_ZH.get(r.light, "—"), change]
             for r, change in zip(rows.itertuples(), changes)], list(rows.light), light_column=4)
 
 
@@ -136,7 +141,7 @@ def _red_black_table(doc, data: ReportData) -> None:
     names = {code: name for code, name, _ in data.peer_groups}
     lists = data.red_black[data.red_black.list.isin(["red", "black"])]
     _table(doc, ["组别", "榜单", "单位", "总分", "组内名次"],
-           [[names.get(r.peer_group, r.peer_group), r.list_zh, r.unit_name, _score(r.total_score), str(r.rank_in_group)]
+           [[names.get(r.peer_group, r.peer_group), r.list_zh, r.unit_name, _score(r.total_score), _rank(r.rank_in_group)]
             for r in lists.itertuples()])
 
 

@@ -38,6 +38,12 @@ def _num(value) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _int(value) -> int | None:
+    """An integer, or None for a missing value (a unit not ranked: 数据不全，暂不排名)."""
+    number = _num(value)
+    return None if number is None else int(number)
+
+
 def _fmt(value, digits: int = 2) -> str:
     number = _num(value)
     return "—" if number is None else f"{number:,.{digits}f}"
@@ -83,7 +89,8 @@ def _unit_summary(row, data: ReportData) -> dict:
     rank_text, rank_class = _rank_change(getattr(row, "rank_change_qoq", None))
     summary = {
         "code": row.unit_code, "name": row.unit_name, "peer_group": row.peer_group,
-        "peer_group_name": row.peer_group_name, "rank": int(row.rank_in_group), "group_size": int(row.group_size),
+        "peer_group_name": row.peer_group_name, "rank": _int(row.rank_in_group), "group_size": int(row.group_size),
+        "rank_text": "暂不排名" if _int(row.rank_in_group) is None else f"{int(row.rank_in_group)}/{int(row.group_size)}",
         "total": _num(row.total_score), "total_text": _fmt(row.total_score),
         "light": getattr(row, "light", None), "grade": getattr(row, "grade", None),
         "change": _num(getattr(row, "score_change_qoq", None)), "change_text": change_text, "change_class": change_class,
@@ -149,7 +156,7 @@ def _by_unit(frame: pd.DataFrame) -> dict[str, list[SimpleNamespace]]:
 def _profile(u: dict, data: ReportData, frames: dict[str, dict[str, list]], peers: pd.DataFrame | None) -> dict:
     code = u["code"]
     history = frames["history"].get(code, [])
-    page = {"history": [{"period": h.period, "score": _num(h.total_score), "rank": int(h.rank_in_group)}
+    page = {"history": [{"period": h.period, "score": _num(h.total_score), "rank": _int(h.rank_in_group)}
                         for h in history],
             "group_size": max([int(h.group_size) for h in history] + [u["group_size"]])}
     context: dict = {"u": u, "strengths": [], "weaknesses": [], "indicator_rows": []}
@@ -241,7 +248,7 @@ def _red_black_groups(data: ReportData) -> list[dict]:
             if part.empty:
                 continue
             lists.append({"code": list_code, "name": part.list_zh.iloc[0], "rows": [
-                {"code": r.unit_code, "name": r.unit_name, "total": _fmt(r.total_score), "rank": int(r.rank_in_group),
+                {"code": r.unit_code, "name": r.unit_name, "total": _fmt(r.total_score), "rank": _int(r.rank_in_group),
                  "change": _change(r.score_change_qoq)[0]} for r in part.itertuples()]})
         groups.append({"name": name, "lists": lists})
     return groups

@@ -78,6 +78,12 @@ def _ole_streams(data: bytes) -> set[str]:
     return names
 
 
+def _macro_workbook() -> NotReadable:
+    """A macro-enabled workbook is never taken in (its macros are never run either)."""
+    return NotReadable("macro_workbook", "这是启用宏的工作簿（.xlsm），含宏的文件不予受理",
+                       "请在 Excel 或 WPS 中「另存为」Excel 工作簿（*.xlsx，不含宏），用新文件重新报送")
+
+
 def sniff(data: bytes, suffix: str) -> str:
     """The kind of a file from its first bytes: xlsx, ods, xls, utf16_text or csv; raises
     NotReadable, saying what the file is, for everything wuxing does not read."""
@@ -85,11 +91,15 @@ def sniff(data: bytes, suffix: str) -> str:
     if suffix == ".et":
         raise NotReadable("wps_et", "这是 WPS 表格专用格式（.et）的文件", "请在 WPS 中「文件 → 另存为」，文件类型选"
                           "「Excel 工作簿（*.xlsx）」，用新文件重新报送")
+    if suffix in (".xlsm", ".xltm"):
+        raise _macro_workbook()
     if data.startswith(ZIP_MAGIC):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
         except (zipfile.BadZipFile, OSError, ValueError):
             raise NotReadable("unreadable", "文件无法打开或已损坏（压缩包结构不完整）", RESAVE) from None
+        if "xl/vbaProject.bin" in names:
+            raise _macro_workbook()
         if "xl/workbook.xml" in names:
             return "xlsx"
         if "mimetype" in names and b"opendocument.spreadsheet" in data[:200]:
@@ -122,14 +132,14 @@ def sniff(data: bytes, suffix: str) -> str:
         raise NotReadable("not_a_spreadsheet", "这是 PDF 文件，不是表格", "请报送填报模板（.xlsx），不要报送扫描件或 PDF")
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         raise NotReadable("not_a_spreadsheet", "这是图片，不是表格", "请报送填报模板（.xlsx），不要报送截图或照片")
-    if suffix in (".xlsx", ".xls", ".ods", ".xlsm"):
+    if suffix in (".xlsx", ".xls", ".ods"):
         if b"\x00" in data[:1024]:
             raise NotReadable("unreadable", "文件无法打开或已损坏", RESAVE)
         return "csv"  # a text file renamed to a workbook: read as the text it is
     return "csv"
 
 
-_KIND_SUFFIXES = {"xlsx": (".xlsx", ".xlsm"), "xls": (".xls",), "ods": (".ods",),
+_KIND_SUFFIXES = {"xlsx": (".xlsx",), "xls": (".xls",), "ods": (".ods",),
                   "csv": (".csv", ".txt"), "utf16_text": (".csv", ".txt")}
 KIND_ZH = {"xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）",
            "ods": "OpenDocument 表格（.ods）", "csv": "文本（CSV）文件", "utf16_text": "Unicode 文本（制表符分隔）文件"}

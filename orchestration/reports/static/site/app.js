@@ -76,7 +76,7 @@
         tooltip: { trigger: "item", formatter: function (p) {
           var u = p.data && p.data.unit;
           if (!u) return (p.data ? p.data.label : p.name) + "：无分数 / not scored";
-          return u.name + "<br>" + u.group + " 第 " + u.rank + "/" + u.size + " 名<br>得分 " + u.score_text +
+          return u.name + "<br>" + u.group + (u.rank == null ? " 暂不排名" : " 第 " + u.rank + "/" + u.size + " 名") + "<br>得分 " + u.score_text +
             (u.grade ? "　" + u.grade + " " + (LIGHT_ZH[u.light] || "") : "");
         } },
         visualMap: visual,
@@ -97,9 +97,9 @@
       b.setOption({
         grid: { left: 260, right: 60, top: 10, bottom: 30 },
         tooltip: { trigger: "item", formatter: function (p) { var u = d[p.dataIndex];
-          return u.group + "<br>" + u.name + "：" + u.score_text + "（第 " + u.rank + "/" + u.size + " 名）"; } },
+          return u.group + "<br>" + u.name + "：" + u.score_text + (u.rank == null ? "（暂不排名）" : "（第 " + u.rank + "/" + u.size + " 名）"); } },
         xAxis: { type: "value", min: Math.floor(data.dept_min / 10) * 10, max: 100 },
-        yAxis: { type: "category", data: d.map(function (u) { return u.group_short + " · " + u.rank + ". " + u.name; }),
+        yAxis: { type: "category", data: d.map(function (u) { return u.group_short + " · " + (u.rank == null ? "—" : u.rank) + ". " + u.name; }),
                  axisLabel: { fontSize: 11 } },
         series: [{ type: "bar", data: d.map(function (u) { return { value: u.score, itemStyle: { color: LIGHT[u.light] || "#8aa" } }; }),
                    label: { show: true, position: "right", formatter: function (p) { return d[p.dataIndex].score_text; } } }]
