@@ -183,7 +183,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
     import duckdb
 
-    from orchestration.lifecycle import beijing, decide
+    from orchestration.clock import beijing_text
+    from orchestration.lifecycle import decide
     from orchestration.warehouse import connect, ensure_raw_tables
 
     home = _home(args)
@@ -200,7 +201,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     verb = "已定稿" if args.action == "finalize" else "已重新开放"
-    print(f"{decision.period} {verb}（{decision.decided_by}，{beijing(decision.decided_at)}"
+    print(f"{decision.period} {verb}（{decision.decided_by}，{beijing_text(decision.decided_at)}"
           f"{'，理由：' + decision.reason if decision.reason else ''}）/ {decision.period} {args.action}d")
     return cmd_run(args)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
+from orchestration.clock import beijing_text
 from orchestration.home import Home
 from orchestration.paths import DBT_PROJECT_DIR
 from orchestration.periods import _utc_now, code_version, is_year
@@ -133,11 +134,6 @@ class Decision:
     reason: str | None
 
 
-def beijing(moment: datetime) -> str:
-    """A naive UTC timestamp as Beijing time with the zone written."""
-    return (moment + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M") + " 北京时间"
-
-
 def ensure_lifecycle_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the decision log, the snapshot registry, the official schema and the appeals (申诉) log."""
     con.execute(LIFECYCLE_DDL)
@@ -169,7 +165,7 @@ def decide(con: duckdb.DuckDBPyConnection, period: str, action: str, decided_by:
     current = final_periods(con)
     if action == FINALIZE:
         if period in current:
-            raise ValueError(f"{period} 已于 {beijing(current[period].decided_at)} 定稿，无需重复定稿")
+            raise ValueError(f"{period} 已于 {beijing_text(current[period].decided_at)} 定稿，无需重复定稿")
         accepted = con.execute("select count(*) from raw.return_files where status = 'accepted' and period = ?",
                                [period]).fetchone()[0] if table_exists(con, "raw", "return_files") else 0
         if not accepted:
@@ -290,7 +286,7 @@ def settle_final_periods(con: duckdb.DuckDBPyConnection, keys: list[str] | None,
 
 def held_notice(period: str, decision: Decision, sha256: str) -> str:
     """The paragraph put at the top of the notice of a return held for a final period."""
-    return (f"【暂存，未计分】{period} 已于 {beijing(decision.decided_at)} 由 {decision.decided_by} 定稿。"
+    return (f"【暂存，未计分】{period} 已于 {beijing_text(decision.decided_at)} 由 {decision.decided_by} 定稿。"
             f"本文件（sha256 {sha256[:12]}…）已存档并通过校验，但定稿期次的正式结果不再变动，本文件暂不计分。"
             f"如需更正已定稿的结果，请向考核办提出申诉；考核办重新开放该期次"
             f"（wuxing reopen {period} --reason …）后，本文件自动参与计分。\n"

@@ -8,7 +8,8 @@ import dagster as dg
 from orchestration.defs.automation import nightly_job
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
-from orchestration.lifecycle import FINALIZE, REOPEN, beijing, decide
+from orchestration.clock import beijing_text
+from orchestration.lifecycle import FINALIZE, REOPEN, decide
 from orchestration.warehouse import connect, ensure_raw_tables
 
 PERIOD_DECISIONS = dg.AssetKey("period_decisions")
@@ -32,11 +33,11 @@ def _record(context: dg.OpExecutionContext, config: DecisionConfig, wuxing: Wuxi
                               context.run.run_id)
     except ValueError as error:
         raise dg.Failure(description=str(error)) from error
-    context.log.info("%s %s by %s at %s: %s", action, decision.period, by, beijing(decision.decided_at),
+    context.log.info("%s %s by %s at %s: %s", action, decision.period, by, beijing_text(decision.decided_at),
                      decision.reason or "")
     yield dg.AssetMaterialization(asset_key=PERIOD_DECISIONS, partition=None, metadata={
         "period": decision.period, "action": action, "decided_by": by,
-        "decided_at": beijing(decision.decided_at), "reason": decision.reason or "",
+        "decided_at": beijing_text(decision.decided_at), "reason": decision.reason or "",
         "decision_id": decision.decision_id})
     yield dg.Output(decision.decision_id)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from orchestration.home import Home
-from orchestration.reports.text import beijing
+from orchestration.clock import beijing_text
 
 PUBLISHED_MARTS = "published_marts"
 
@@ -37,5 +37,5 @@ def latest_publish_run(home: Home) -> str | None:
 
 def provenance(run_id: str | None, publication: str, now: datetime | None = None) -> Provenance:
     now = now or datetime.now(timezone.utc)
-    return Provenance(run_id=run_id, publication=publication, generated_at=beijing(now),
+    return Provenance(run_id=run_id, publication=publication, generated_at=beijing_text(now),
                       generated_at_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"))

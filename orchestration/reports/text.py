@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-BEIJING = ZoneInfo("Asia/Shanghai")
+from orchestration.clock import beijing_text
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
 LIGHT_SHORT = {"green": "绿", "yellow": "黄", "red": "红"}
@@ -21,17 +20,9 @@ def looks_like_formula(text: object) -> bool:
     return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
 
 
-def beijing(moment: datetime | None = None) -> str:
-    """A moment (default now) as '2024-10-09 18:00 北京时间'."""
-    moment = moment or datetime.now(timezone.utc)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") + " 北京时间"
-
-
 def beijing_or_dash(moment) -> str:
     """A naive-UTC timestamp from the marts in Beijing time, or '—' when missing."""
-    return "—" if moment is None or pd.isna(moment) else beijing(pd.Timestamp(moment).to_pydatetime())
+    return "—" if moment is None or pd.isna(moment) else beijing_text(pd.Timestamp(moment).to_pydatetime())
 
 
 def display_width(text: object) -> int:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 import hashlib
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import duckdb
 import pandas as pd
 
+from orchestration.clock import BEIJING
 from orchestration.home import Home
 from orchestration.lifecycle import hold_returns_for_final_periods
 from orchestration.reference import Reference
@@ -20,7 +21,6 @@ from orchestration.returns.supersession import CurrentValues
 from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, SuiteRun, Verdict
 from orchestration.warehouse import connect, ensure_raw_tables, table_exists
 
-CHINA = timezone(timedelta(hours=8))  # deadlines and closing days are calendar days in China
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def judge(submissions: list[Submission], validator: ReturnValidator,
     A file that makes the batch's validation raise is found by validating the files one by one;
     it alone is refused as unreadable, the others are judged as usual."""
     parsed = [_parse_guarded(s, validator) for s in submissions]
-    landed = [s.landed_at.astimezone(CHINA).date() for s in submissions]
+    landed = [s.landed_at.astimezone(BEIJING).date() for s in submissions]  # deadlines: Beijing calendar days
     try:
         return validator.validate(parsed, landed, history, reported)
     except Exception as error:  # noqa: BLE001 - isolate the file at fault below

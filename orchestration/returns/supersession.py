@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import duckdb
 import pandas as pd
 
+from orchestration.clock import beijing
 from orchestration.returns import layout
 
-BEIJING = timezone(timedelta(hours=8))
 Key = tuple[str, str]  # (assessed unit, indicator)
 
 # The latest accepted value per (submitter, period, unit, indicator) in the raw tables.
@@ -95,4 +95,4 @@ def _count(keys: set[Key], evaluation: bool) -> str:
 
 def _beijing_day(at: datetime) -> str:
     """A receipt time stored as naive UTC, as its calendar day in Beijing."""
-    return at.replace(tzinfo=timezone.utc).astimezone(BEIJING).strftime("%Y-%m-%d")
+    return beijing(at).strftime("%Y-%m-%d")

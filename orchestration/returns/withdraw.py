@@ -3,9 +3,10 @@ it is archived, judged, noticed and logged (mart_return_log, fct_value_history) 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
+from orchestration.clock import BEIJING
 from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.values import WITHDRAWAL_MARKS
@@ -37,7 +38,7 @@ def write_withdrawal(landing: Path, reference: Reference, submitter: str, period
         for unit in (units if evaluation else [None]):
             target = [unit, names[unit]] if evaluation else []
             rows.append([len(rows) + 1, *target, code, name, uom, WITHDRAWAL, note])
-    stamp = datetime.now(timezone(timedelta(hours=8))).strftime("%Y%m%d%H%M%S")
+    stamp = datetime.now(BEIJING).strftime("%Y%m%d%H%M%S")
     return_type = layout.RETURN_TYPE_EVALUATION if evaluation else layout.RETURN_TYPE_UNIT
     return write_return(landing / f"{submitter}_{period}_{WITHDRAWAL}_{stamp}.csv", return_type, submitter,
                         names[submitter], period, rows)
