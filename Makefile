@@ -39,7 +39,7 @@ system-deps:
 
 # Tests run on every core (pytest-xdist); a module sharing a module-scoped fixture stays on one worker.
 PYTEST_WORKERS ?= auto
-XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 test: install
 	$(BIN)/python -m pytest $(XDIST)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from orchestration.cli import run_pipeline
-from tests.conftest import DemoRun
+from tests.shared_demo import DemoRun
 from tests.ops_helpers import copy_home
 
 
