@@ -37,8 +37,18 @@ docs: install
 system-deps:
 	bash scripts/ci-system-deps.sh
 
+# Tests run on every core (pytest-xdist); a module sharing a module-scoped fixture stays on one worker.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(XDIST)
+
+# Lint (when the Makefile has a `lint` target) and every test not marked slow.
+.PHONY: check
+check: install
+	@if $(MAKE) -n lint >/dev/null 2>&1; then $(MAKE) --no-print-directory lint; fi
+	$(BIN)/python -m pytest -m "not slow" $(XDIST)
 
 clean:
 	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs test-artifacts

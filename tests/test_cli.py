@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from orchestration.cli import main
@@ -39,6 +40,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_ui_serves_the_dagster_webserver_on_localhost(tmp_path):
     port = _free_port()
     wuxing = Path(sys.executable).with_name("wuxing")

@@ -121,6 +121,7 @@ def demo_again(tmp_path_factory, reference):
     return landing, generate_demo(landing, seed=2024, reference=reference)
 
 
+@pytest.mark.slow  # generates a whole second demo set
 def test_same_seed_gives_byte_identical_files_and_manifest(demo, demo_again):
     (first, m1), (second, m2) = demo, demo_again
     names = sorted(p.name for p in m1.files)
@@ -135,6 +136,7 @@ def test_same_seed_gives_byte_identical_files_and_manifest(demo, demo_again):
         assert a.read_bytes() == b.read_bytes(), name  # xlsx too: times inside are fixed
 
 
+@pytest.mark.slow  # generates a whole second demo set
 def test_other_seed_gives_other_returns(demo, tmp_path, reference):
     landing, manifest = demo
     other = generate_demo(tmp_path, seed=7, reference=reference)

@@ -81,6 +81,8 @@ def _up(url: str) -> bool:
         return False
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ci-system-deps.sh)")
 def test_docs_render_offline_with_no_request_leaving_the_machine(demo_run, tmp_path):
     assert demo_run.succeeded

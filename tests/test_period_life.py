@@ -117,6 +117,7 @@ def _published(home: Home, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+@pytest.mark.slow
 def test_a_lone_early_return_is_provisional_and_unranked_with_its_missing_parts_shown_missing(
         tmp_path, reference):
     """The issue's case: one valid 2026Q4 return for 进贤县 alone, before any evaluator reported."""
@@ -154,6 +155,7 @@ def demo_copy(demo_run, tmp_path) -> Home:
     return copy_home(demo_run.home, tmp_path / "home")
 
 
+@pytest.mark.slow
 def test_finalising_freezes_a_quarter_holds_late_returns_and_rescoring_only_compares(demo_copy, reference):
     from orchestration.cli import main, run_pipeline
     from tests.conftest import good_rows, write_csv_return

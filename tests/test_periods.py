@@ -133,6 +133,7 @@ def test_demo_run_scored_every_period_once_and_says_so(demo_run):
     assert plan_meta["scoring_runs"].value == [["2023Q1", "2024"]]
 
 
+@pytest.mark.slow
 def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_copy, reference, tmp_path):
     """Only the stale periods are rebuilt, and the result equals a full rebuild from scratch."""
     from orchestration.cli import run_pipeline
@@ -166,6 +167,7 @@ def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_
     assert _period_tables(full.warehouse) == after
 
 
+@pytest.mark.slow
 def test_one_quarter_can_be_rescored_alone_from_dagster(demo_copy):
     from orchestration.definitions import build_definitions
     from orchestration.instance import instance_for
@@ -204,6 +206,7 @@ def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
     assert requests[0].tags["wuxing/after_run"] == intake.run_id
 
 
+@pytest.mark.slow
 def test_a_failed_scoring_run_publishes_nothing_until_the_next_run_repairs_it(demo_copy):
     """Half-rebuilt scores are never published: not by the failed run, not by the next intake run;
     the next plan re-scores the unfinished periods even though their returns did not change."""

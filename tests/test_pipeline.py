@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 
 from orchestration.cli import run_pipeline
+from tests.shared_demo import DemoRun
+from tests.ops_helpers import copy_home
 
 
 # No appeal or ledger item in the demo data (no period is final): these marts are published empty.
@@ -148,19 +150,21 @@ def test_resubmissions_supersede_and_everything_else_is_accepted(demo_run):
             assert status == "accepted"
 
 
-def test_rerun_with_identical_drop_is_a_no_op_and_readers_never_block(demo_run):
+@pytest.mark.slow
+def test_rerun_with_identical_drop_is_a_no_op_and_readers_never_block(demo_run, tmp_path):
     """Second run: re-drop an archived file; an analyst holds the published file open meanwhile."""
-    home = demo_run.home
-    before = demo_run.query("select count(*) from marts.mart_return_log")[0][0]
-    rankings = demo_run.query("select * from marts.mart_unit_rankings order by all")
+    home = copy_home(demo_run.home, tmp_path / "home")  # the shared demo home stays as built
+    copy = DemoRun(home=home, manifest=demo_run.manifest, succeeded=demo_run.succeeded)
+    before = copy.query("select count(*) from marts.mart_return_log")[0][0]
+    rankings = copy.query("select * from marts.mart_unit_rankings order by all")
     archived = next(home.archive.glob("*/*.csv"))
     shutil.copy(archived, home.landing / "again.csv")
     with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as analyst:
         assert run_pipeline(home)
         # The open connection still reads the complete previous publication.
         assert analyst.execute("select count(*) from marts.mart_return_log").fetchall()[0][0] == before
-    assert demo_run.query("select count(*) from marts.mart_return_log")[0][0] == before
-    assert demo_run.query("select * from marts.mart_unit_rankings order by all") == rankings
+    assert copy.query("select count(*) from marts.mart_return_log")[0][0] == before
+    assert copy.query("select * from marts.mart_unit_rankings order by all") == rankings
     assert not any(home.landing.iterdir())
 
 
@@ -180,6 +184,7 @@ def test_dbt_build_ran_unit_tests_and_data_tests_green(demo_run):
     assert set(by_kind["model"]) == {"success"}
 
 
+@pytest.mark.slow
 def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run, tmp_path, capfd):
     """A dbt test failure stops the run before publish; analysts keep the previous result."""
     from orchestration.cli import main

@@ -69,6 +69,8 @@ def _has_user(name: str) -> bool:
         return False
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_runs_are_stored_in_postgres_when_configured(demo_run, tmp_path, monkeypatch, postgres_url):
     import psycopg2
 
@@ -91,6 +93,8 @@ def test_runs_are_stored_in_postgres_when_configured(demo_run, tmp_path, monkeyp
     assert instance.get_latest_materialization_event(dg.AssetKey("published_marts")) is not None
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
 def test_serve_starts_webserver_and_daemon_on_postgres_and_stops_on_sigterm(tmp_path, postgres_url):
     port = free_port()
     env = {**os.environ, POSTGRES_ENV: postgres_url}
@@ -129,6 +133,7 @@ def test_serve_starts_webserver_and_daemon_on_postgres_and_stops_on_sigterm(tmp_
     assert process.returncode == 0, log.read_text()[-3000:]
 
 
+@pytest.mark.slow
 def test_run_killed_midway_leaves_published_marts_and_next_run_completes(demo_run, tmp_path):
     from orchestration.cli import run_pipeline
 

@@ -31,7 +31,7 @@ from orchestration.secrets import WEBHOOK_ENV
 from tests.conftest import good_rows, write_csv_return
 from tests.hostile import LANDED, good_workbook, hostile_files
 
-pytestmark = pytest.mark.reliability
+pytestmark = [pytest.mark.reliability, pytest.mark.slow]  # kill -9 chains, fuzz, full disks: minutes
 
 SEED = 20241010
 REPO = Path(__file__).resolve().parents[1]

@@ -182,6 +182,7 @@ def test_cover_states_period_coverage_status_and_run(demo_run, report):
     assert cover["数据来源运行 Dagster run"] == manifest["dagster_run_id"] is not None
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed (scripts install it for CI)")
 def test_libreoffice_opens_and_prints_the_workbook(report, tmp_path):
     """A real spreadsheet program loads the workbook and prints it (A4 landscape) without complaint."""
@@ -247,6 +248,7 @@ def test_a_period_without_scores_is_a_clear_error(demo_run, tmp_path, capsys):
         load(tmp_path / "no-home", QUARTER)
 
 
+@pytest.mark.slow
 def test_reports_are_swapped_in_whole_or_not_at_all(demo_run, tmp_path, monkeypatch):
     first = build_report(demo_run.home, QUARTER, out=tmp_path, run_id="first")
     before = first.folder.resolve()
@@ -288,6 +290,8 @@ def test_report_serve_is_read_only_on_loopback(demo_run, report):
         server.wait(timeout=10)
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ci-system-deps.sh)")
 def test_scorecard_renders_offline_in_chromium(demo_run, report):
     """Index, map, one county's and one department's profile: no console error, no request outside

@@ -333,6 +333,7 @@ def test_evaluation_return_by_unit_names_in_gb18030_and_bom(tmp_path, reference,
                                           st.text(alphabet="0123456789,，\n填报单位代码指标填报值报告期2024Q", max_size=300)
                                           .map(lambda t: t.encode("gb18030")))),
                       min_size=1, max_size=6))
+@pytest.mark.slow
 def test_random_garbage_never_crashes_and_never_loses_a_file(tmp_path_factory, reference, files):
     home = Home.resolve(tmp_path_factory.mktemp("garbage")).ensure()
     for n, (suffix, data) in enumerate(files):

@@ -48,6 +48,7 @@ def _scores(home, indicator_like="SV30%"):
             "where period = ? and indicator_code like ?", [PERIOD, indicator_like]).fetchall()}
 
 
+@pytest.mark.slow
 def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
     assert demo_run.succeeded
     home = copy_home(demo_run.home, tmp_path / "home")

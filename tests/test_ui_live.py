@@ -61,6 +61,8 @@ def _server_up(port: int) -> bool:
         return False
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (scripts/ci-system-deps.sh)")
 def test_sensor_runs_a_new_return_and_the_ui_shows_assets_checks_and_schedule(demo_run, tmp_path):
     from orchestration.cli import run_pipeline
