@@ -60,9 +60,12 @@ OFFICIAL = "asem_mean_1"
 VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_mean", 100, 0),
             "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1),
             "asem_z": ("weighted_mean", 1, None)}
+# asem_z with the composite rescaled after aggregation: min-max of the z index to [0, 100] over all countries
+RESCALED = "asem_z_rescaled"
+ALL_VERSIONS = {**VERSIONS, RESCALED: VERSIONS["asem_z"]}
 FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
-              ("2019Q4", "")]
-CALENDAR_YEARS = ("2018", "2019")  # the framework's calendar: no period of the Jiangxi partitions (2023 on)
+              ("2019Q4", "2019Q4"), ("2020Q1", "")]
+CALENDAR_YEARS = ("2018", "2019", "2020")  # the framework's own calendar: none of the Jiangxi partitions (2023 on)
 EXACT = 1e-9
 pytestmark = pytest.mark.slow  # a whole `wuxing run` on a home of its own
 
@@ -79,7 +82,7 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
-    """The ASEM data set written as a wuxing framework (seeds), in the four versions of VERSIONS."""
+    """The ASEM data set written as a wuxing framework (seeds), in the versions of ALL_VERSIONS."""
     seeds.mkdir(parents=True)
     for name in ("evaluators", "rectification_rules"):
         shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
@@ -93,11 +96,14 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     z_params = params.copy()
     z_params.loc["score_floor", "value"] = ""  # z totals are negative below the mean
     z_params.loc["zscore_sd", "value"] = "sample"
-    _write(pd.concat([(z_params if low is None else params).reset_index().assign(framework_version=v)
-                      for v, (_, _, low) in VERSIONS.items()]), seeds / "scoring_params.csv")
+    rescaled = z_params.copy()
+    rescaled.loc["composite_rescale", "value"] = "minmax"  # to [0, 100] (defaults), over the tier
+    _write(pd.concat([(rescaled if v == RESCALED else z_params if low is None else params).reset_index()
+                      .assign(framework_version=v) for v, (_, _, low) in ALL_VERSIONS.items()]),
+           seeds / "scoring_params.csv")
     _write(pd.concat([newest["grade_bands"].assign(framework_version=v, min_score=newest["grade_bands"]
-                                                   .min_score.astype(float) * weight / 100)
-                      for v, (_, weight, _) in VERSIONS.items()]), seeds / "grade_bands.csv")
+                                                   .min_score.astype(float) * (100 if v == RESCALED else weight) / 100)
+                      for v, (_, weight, _) in ALL_VERSIONS.items()]), seeds / "grade_bands.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
                          "aliases": "", "tier": "country", "parent_code": "",
                          "peer_group": data.EurAsia_group.str.lower()}), seeds / "units.csv")
@@ -123,7 +129,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
                           "annual_rollup": "mean_of_quarters", "annual_indicator_weight": "",
                           "name_zh": v, "name_en": f"ASEM sustainable connectivity ({v})",
                           "description_zh": "COINr 示例数据"}
-                         for v, (first, last) in zip(VERSIONS, FIRST_LAST)]),
+                         for v, (first, last) in zip(ALL_VERSIONS, FIRST_LAST)]),
            seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
     node_type = {2.0: "measure", 3.0: "dimension", 4.0: "composite"}
@@ -132,7 +138,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "parent_code": aggregates.Parent.fillna(""), "node_type": aggregates.Level.map(node_type),
         "node_name_zh": aggregates.iName, "node_name_en": aggregates.iName,
         "weight": aggregates.Weight * weight, "aggregation": aggregation,
-        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in VERSIONS.items()]),
+        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in ALL_VERSIONS.items()]),
         seeds / "framework_nodes.csv")
     _write(pd.concat([pd.DataFrame({
         "framework_version": v, "indicator_code": leaves.iCode.str.upper(),
@@ -141,7 +147,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "param_a": "" if low is None else low, "param_b": "" if low is None else 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
         "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly", "normalisation_scope": ""})
-        for v, (_, weight, low) in VERSIONS.items()]), seeds / "framework_indicators.csv")
+        for v, (_, weight, low) in ALL_VERSIONS.items()]), seeds / "framework_indicators.csv")
 
 
 def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
@@ -252,6 +258,32 @@ def test_asem_scores_match_independent_computation_exactly(asem_run: Path, asem,
     group = data.set_index("uCode").EurAsia_group
     assert ranked.group_size.to_dict() == group.map(group.value_counts()).to_dict()
     expected_rank = index.groupby(group).rank(method="min", ascending=False).astype(int)
+    assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
+
+
+def test_z_composite_rescaled_after_aggregation(asem_run: Path, asem) -> None:
+    """composite_rescale = minmax: the z index aggregated unrescaled (node scores as asem_z), then
+    rescaled once to [0, 100] over all 51 countries; ranked and graded on the rescaled total."""
+    data, meta = asem
+    index = _expected(data, meta, "weighted_mean", None)["Index"] / 100  # root weight 1
+    rescaled = (index - index.min()) / (index.max() - index.min()) * 100
+    with duckdb.connect(str(asem_run), read_only=True) as con:
+        totals = con.execute("select unit_code, composite_score, indicator_score from "
+                             "intermediate.int_composite_scores_rescaled where framework_version = ? "
+                             "and period = ?", [RESCALED, PERIOD]).df().set_index("unit_code")
+        ranked = con.execute("select unit_code, total_score_exact, rank_in_group from "
+                             "intermediate.int_unit_scores_ranked where framework_version = ?",
+                             [RESCALED]).df().set_index("unit_code")
+        roots = con.execute("select framework_version, unit_code, score_exact from marts.fct_node_scores "
+                            "where node_code = 'Index' and framework_version in (?, ?)", ["asem_z", RESCALED]).df()
+    assert len(totals) == len(ranked) == 51
+    assert (totals.composite_score - index.reindex(totals.index)).abs().max() < EXACT
+    assert (ranked.total_score_exact - rescaled.reindex(ranked.index)).abs().max() < EXACT
+    assert ranked.total_score_exact.min() == 0 and ranked.total_score_exact.max() == 100
+    by_version = roots.pivot(index="unit_code", columns="framework_version", values="score_exact")
+    assert (by_version["asem_z"] == by_version[RESCALED]).all()  # the tree itself is not rescaled
+    group = data.set_index("uCode").EurAsia_group
+    expected_rank = rescaled.groupby(group).rank(method="min", ascending=False).astype(int)
     assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
 
 
