@@ -12,7 +12,6 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -61,10 +60,10 @@ select period, arg_max(decision_id, (decided_at, decision_id)) from ops.period_d
 """
 
 
-@cache
 def partition_keys(framework: Path = SEEDS_DIR) -> tuple[str, ...]:
     """The quarters of a framework folder's calendar (periods.csv) from the first one a framework
-    version covers (none before can be scored), in order, each year's annual key after its Q4."""
+    version covers (none before can be scored), in order, each year's annual key after its Q4;
+    read fresh, so a calendar extended in the folder counts from the next definitions load."""
     with (framework / "framework_versions.csv").open(encoding="utf-8") as handle:
         first = min(row["first_period"] for row in csv.DictReader(handle))
     with (framework / "periods.csv").open(encoding="utf-8") as handle:
