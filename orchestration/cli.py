@@ -53,6 +53,7 @@ def run_pipeline(home: Home, view: RunConsole | None = None) -> bool:
     from orchestration.definitions import build_definitions
     from orchestration.defs.periods import planned_ranges, scoring_tags
     from orchestration.instance import instance_for, reap_dead_runs
+    from orchestration.periods import partition_keys
 
     view = view or RunConsole.plain(home)
     definitions = build_definitions(home)
@@ -69,7 +70,7 @@ def run_pipeline(home: Home, view: RunConsole | None = None) -> bool:
     for start, end in ranges:
         view.say(f"重算期次 / scoring periods {start}..{end}")
         scoring = _execute(home, instance, definitions.resolve_job_def("score_periods"),
-                           scoring_tags(start, end, intake.run_id), view)
+                           scoring_tags(start, end, partition_keys(home.framework), intake.run_id), view)
         if not scoring.success:
             return False
     return True
@@ -84,7 +85,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
     home = _home(args)
     end = args.end or args.start
-    keys = partition_keys()
+    keys = partition_keys(home.framework)
     for key in (args.start, end):
         if key not in keys:
             print(f"未知期次 / unknown period: {key} (例 e.g. 2024Q3, 或年度 or the year 2024)", file=sys.stderr)
@@ -97,7 +98,7 @@ def cmd_score(args: argparse.Namespace) -> int:
     job = build_definitions(home).resolve_job_def("score_periods")
     with RunConsole(home, args.verbose) as view:
         view.say(f"重算期次 / scoring periods {args.start}..{end}")
-        ok = _execute(home, instance_for(home), job, scoring_tags(args.start, end), view).success
+        ok = _execute(home, instance_for(home), job, scoring_tags(args.start, end, keys), view).success
     if not ok:
         view.say("重算失败，发布库保持上次结果 / scoring failed; the published marts are unchanged", error=True)
         view.say(f"完整日志 / full log: {view.log}", error=True)

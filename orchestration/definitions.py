@@ -11,7 +11,7 @@ from orchestration.defs.automation import (NIGHTLY_CRON, TIMEZONE, alert_on_chec
                                            score_changed_periods, score_periods_job)
 from orchestration.defs.dbt import dbt_period_models, dbt_reference_models, dbt_resource
 from orchestration.defs.lifecycle import finalize_period_job, reopen_period_job, rescore_after_period_decision
-from orchestration.defs.periods import period_plan
+from orchestration.defs.periods import period_plan, with_home_partitions
 from orchestration.defs.ingest import archived_returns
 from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
@@ -22,10 +22,11 @@ from orchestration.home import Home
 
 
 def build_definitions(home: Home) -> dg.Definitions:
-    """The definitions wired to one home folder."""
+    """The definitions wired to one home folder, partitioned by its framework's calendar."""
     return dg.Definitions(
-        assets=[archived_returns, validated_returns, dbt_reference_models, period_plan, dbt_period_models,
-                published_marts, period_reports],
+        assets=[archived_returns, validated_returns, dbt_reference_models, period_plan,
+                with_home_partitions(dbt_period_models, home), published_marts,
+                with_home_partitions(period_reports, home)],
         asset_checks=freshness_checks,
         jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job],
         schedules=[nightly_schedule],

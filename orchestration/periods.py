@@ -12,7 +12,6 @@ import csv
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -61,14 +60,13 @@ select period, arg_max(decision_id, (decided_at, decision_id)) from ops.period_d
 """
 
 
-@cache
-def partition_keys(periods_csv: Path = SEEDS_DIR / "periods.csv",
-                   versions_csv: Path = SEEDS_DIR / "framework_versions.csv") -> tuple[str, ...]:
-    """The quarters of seeds/periods.csv from the first one a framework version covers (none
-    before can be scored), in order, each year's annual key after its Q4."""
-    with versions_csv.open(encoding="utf-8") as handle:
+def partition_keys(framework: Path = SEEDS_DIR) -> tuple[str, ...]:
+    """The quarters of a framework folder's calendar (periods.csv) from the first one a framework
+    version covers (none before can be scored), in order, each year's annual key after its Q4;
+    read fresh, so a calendar extended in the folder counts from the next definitions load."""
+    with (framework / "framework_versions.csv").open(encoding="utf-8") as handle:
         first = min(row["first_period"] for row in csv.DictReader(handle))
-    with periods_csv.open(encoding="utf-8") as handle:
+    with (framework / "periods.csv").open(encoding="utf-8") as handle:
         quarters = [row["period"] for row in csv.DictReader(handle) if row["period"] >= first]
     keys: list[str] = []
     for quarter in quarters:
@@ -78,10 +76,14 @@ def partition_keys(periods_csv: Path = SEEDS_DIR / "periods.csv",
     return tuple(keys)
 
 
+def _partition_position(key: str) -> tuple[int, int]:
+    """Where a key sits in any calendar's partitions: by year, the year's key after its Q4."""
+    return int(key[:4]), 5 if is_year(key) else int(key[5])
+
+
 def in_partition_order(keys) -> list[str]:
     """Partition keys sorted as the partitions are (2024Q4 before 2024 before 2025Q1)."""
-    order = {key: i for i, key in enumerate(partition_keys())}
-    return sorted(keys, key=lambda key: order.get(key, len(order)))
+    return sorted(keys, key=_partition_position)
 
 
 def is_year(key: str) -> bool:
@@ -134,6 +136,7 @@ class PeriodPlan:
 
     reasons: dict[str, str] = field(default_factory=dict)
     unchanged: tuple[str, ...] = ()
+    calendar: tuple[str, ...] = field(default_factory=partition_keys)  # the home's partition keys
 
     @property
     def stale(self) -> list[str]:
@@ -146,7 +149,7 @@ class PeriodPlan:
         stale, unchanged = set(self.reasons), set(self.unchanged)
         ranges: list[tuple[str, str]] = []
         start = end = None
-        for key in partition_keys():
+        for key in self.calendar:
             if key in stale:
                 start, end = start or key, key
             elif key in unchanged and start:
@@ -178,10 +181,12 @@ def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return own
 
 
-def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
-    """Which periods must be re-scored now, compared with the ledger, and why."""
+def plan(con: duckdb.DuckDBPyConnection, code: str | None = None,
+         framework: Path = SEEDS_DIR) -> PeriodPlan:
+    """Which periods of the framework's calendar must be re-scored now, compared with the
+    ledger, and why."""
     ensure_ledger(con)
-    code = code or code_version()
+    code = code or code_version(framework)
     own = _own_fingerprints(con)
     current = fingerprints(own, code)
     built = {row[0]: row[1:] for row in con.execute(
@@ -202,7 +207,7 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
             reasons[key] = REASON_DECISION if same_returns else REASON_RETURNS
         else:
             reasons[key] = REASON_DEPENDENT
-    return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)))
+    return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)), calendar=partition_keys(framework))
 
 
 def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:

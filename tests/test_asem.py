@@ -6,7 +6,7 @@ ASEM (JRC COINr, MIT licence, shipped in tests/data/asem/ with its source): 51 c
 indicators in a 4-level tree (indicator -> pillar -> sub-index -> index), equal weights, 17
 lower-is-better indicators, 64 missing values (63 in the indicators, 1 in the denominator Energy,
 which is not scored). Written in the project's own framework format (seeds) as five framework
-versions that score the same period 2024Q4 (one officially, four re-scoring it for comparison):
+versions that score the same period 2018Q4 (one officially, four re-scoring it for comparison):
 
   version        aggregation      weight of every node    normalisation
   asem_mean_1    weighted_mean    1 (ASEM's own metadata) min-max [0, 100]  official: published marts
@@ -28,7 +28,7 @@ ranking group are independent.
 Indicator codes are upper-cased (codes in returns are case-insensitive and stored upper-case).
 Indicators with negative values (e.g. GDP growth) are of value type `signed`, the others `amount`.
 The framework is a folder of its own in the home, named by the home's wuxing.toml; the data
-arrive as production returns do: one CSV return per country for 2024Q4 (missing values have no
+arrive as production returns do: one CSV return per country for 2018Q4 (missing values have no
 row) dropped into the home's landing/, and `wuxing run --home <home>` archives, parses and
 validates them against the ASEM reference (GX suites), scores them with the project's dbt
 project unchanged and publishes the marts.
@@ -53,15 +53,19 @@ from orchestration.returns import layout
 from orchestration.returns.writer import write_return
 
 ASEM_DIR = Path(__file__).parent / "data" / "asem"
-PERIOD = "2024Q4"  # inside the scoring partitions (Dagster's are built from the Jiangxi calendar)
-LANDED = datetime(2025, 1, 10, 9, tzinfo=timezone.utc)  # 2024Q4 was open (deadline 2025-01-15)
+PERIOD = "2018Q4"  # the data's year (Time = 2018), in the framework's own calendar (2018-2019)
+LANDED = datetime(2019, 1, 10, 9, tzinfo=timezone.utc)  # 2018Q4 was open (deadline 2019-01-15)
 OFFICIAL = "asem_mean_1"
 # version -> (aggregation, weight of every node, min-max lower bound or None for the z-score)
 VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_mean", 100, 0),
             "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1),
             "asem_z": ("weighted_mean", 1, None)}
-FIRST_LAST = [("2023Q1", "2024Q4"), ("2025Q1", "2025Q1"), ("2025Q2", "2025Q2"), ("2025Q3", "2025Q3"),
-              ("2025Q4", "")]
+# asem_z with the composite rescaled after aggregation: min-max of the z index to [0, 100] over all countries
+RESCALED = "asem_z_rescaled"
+ALL_VERSIONS = {**VERSIONS, RESCALED: VERSIONS["asem_z"]}
+FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
+              ("2019Q4", "2019Q4"), ("2020Q1", "")]
+CALENDAR_YEARS = ("2018", "2019", "2020")  # the framework's own calendar: none of the Jiangxi partitions (2023 on)
 EXACT = 1e-9
 pytestmark = pytest.mark.slow  # a whole `wuxing run` on a home of its own
 
@@ -78,10 +82,12 @@ def asem() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> None:
-    """The ASEM data set written as a wuxing framework (seeds), in the four versions of VERSIONS."""
+    """The ASEM data set written as a wuxing framework (seeds), in the versions of ALL_VERSIONS."""
     seeds.mkdir(parents=True)
-    for name in ("evaluators", "periods", "rectification_rules"):
+    for name in ("evaluators", "rectification_rules"):
         shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
+    calendar = pd.read_csv(SEEDS_DIR / "periods.csv", dtype=str, keep_default_na=False)
+    _write(calendar[calendar.year.isin(CALENDAR_YEARS)], seeds / "periods.csv")
     newest = {name: table[table.framework_version == table.framework_version.max()]
               for name in ("grade_bands", "scoring_params")
               for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]}
@@ -90,11 +96,14 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     z_params = params.copy()
     z_params.loc["score_floor", "value"] = ""  # z totals are negative below the mean
     z_params.loc["zscore_sd", "value"] = "sample"
-    _write(pd.concat([(z_params if low is None else params).reset_index().assign(framework_version=v)
-                      for v, (_, _, low) in VERSIONS.items()]), seeds / "scoring_params.csv")
+    rescaled = z_params.copy()
+    rescaled.loc["composite_rescale", "value"] = "minmax"  # to [0, 100] (defaults), over the tier
+    _write(pd.concat([(rescaled if v == RESCALED else z_params if low is None else params).reset_index()
+                      .assign(framework_version=v) for v, (_, _, low) in ALL_VERSIONS.items()]),
+           seeds / "scoring_params.csv")
     _write(pd.concat([newest["grade_bands"].assign(framework_version=v, min_score=newest["grade_bands"]
-                                                   .min_score.astype(float) * weight / 100)
-                      for v, (_, weight, _) in VERSIONS.items()]), seeds / "grade_bands.csv")
+                                                   .min_score.astype(float) * (100 if v == RESCALED else weight) / 100)
+                      for v, (_, weight, _) in ALL_VERSIONS.items()]), seeds / "grade_bands.csv")
     _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
                          "aliases": "", "tier": "country", "parent_code": "",
                          "peer_group": data.EurAsia_group.str.lower()}), seeds / "units.csv")
@@ -114,13 +123,13 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     _write(pd.DataFrame([{"framework_version": "", "indicator_code": leaves.iCode.iloc[0].upper(),
                           "tier": "unused", "peer_group": "", "target": 1, "note": "not used"}]),
            seeds / "indicator_targets.csv")
-    # the official version scores 2024; the others re-score 2024 for comparison (rescore_from_period)
+    # the official version scores 2018; the others re-score 2018 for comparison (rescore_from_period)
     _write(pd.DataFrame([{"framework_version": v, "first_period": first, "last_period": last,
-                          "rescore_from_period": "" if v == OFFICIAL else "2023Q1",
+                          "rescore_from_period": "" if v == OFFICIAL else "2018Q1",
                           "annual_rollup": "mean_of_quarters", "annual_indicator_weight": "",
                           "name_zh": v, "name_en": f"ASEM sustainable connectivity ({v})",
                           "description_zh": "COINr 示例数据"}
-                         for v, (first, last) in zip(VERSIONS, FIRST_LAST)]),
+                         for v, (first, last) in zip(ALL_VERSIONS, FIRST_LAST)]),
            seeds / "framework_versions.csv")
     aggregates = meta[meta.Type == "Aggregate"]
     node_type = {2.0: "measure", 3.0: "dimension", 4.0: "composite"}
@@ -129,7 +138,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "parent_code": aggregates.Parent.fillna(""), "node_type": aggregates.Level.map(node_type),
         "node_name_zh": aggregates.iName, "node_name_en": aggregates.iName,
         "weight": aggregates.Weight * weight, "aggregation": aggregation,
-        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in VERSIONS.items()]),
+        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in ALL_VERSIONS.items()]),
         seeds / "framework_nodes.csv")
     _write(pd.concat([pd.DataFrame({
         "framework_version": v, "indicator_code": leaves.iCode.str.upper(),
@@ -138,7 +147,7 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         "param_a": "" if low is None else low, "param_b": "" if low is None else 100,
         "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
         "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly", "normalisation_scope": ""})
-        for v, (_, weight, low) in VERSIONS.items()]), seeds / "framework_indicators.csv")
+        for v, (_, weight, low) in ALL_VERSIONS.items()]), seeds / "framework_indicators.csv")
 
 
 def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
@@ -151,6 +160,23 @@ def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
         path = write_return(home.landing / f"{country['uCode']}_{PERIOD}.csv", layout.RETURN_TYPE_UNIT,
                             country["uCode"], country["uName"], PERIOD, rows)
         os.utime(path, (LANDED.timestamp(), LANDED.timestamp()))
+
+
+def _assert_scored_in_its_own_calendar(home: Home) -> None:
+    """2018Q4 and its year were scored by a `score_periods` run over the partitions of the
+    framework's own calendar (2018-2019), outside the Jiangxi partitions (2023 on)."""
+    from orchestration.instance import instance_for
+    from orchestration.periods import partition_keys
+
+    assert partition_keys(home.framework)[:5] == ("2018Q1", "2018Q2", "2018Q3", "2018Q4", "2018")
+    assert PERIOD not in partition_keys()
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        ledger = dict(con.execute("select period, run_id from ops.period_builds").fetchall())
+    assert set(ledger) == {PERIOD, "2018"}
+    run = instance_for(home).get_run_by_id(ledger[PERIOD])
+    assert run.job_name == "score_periods"
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) \
+        == (PERIOD, "2018")
 
 
 @pytest.fixture(scope="module")
@@ -170,6 +196,7 @@ def asem_run(tmp_path_factory: pytest.TempPathFactory, asem) -> Path:
         rows_in = con.execute("select count(*) from raw.return_values").fetchone()[0]
         negatives = con.execute("select count(*) from raw.return_values where value < 0").fetchone()[0]
     assert (accepted, rows_in) == (51, 51 * 49 - 63)
+    _assert_scored_in_its_own_calendar(home)
     assert negatives == int((data[meta.iCode[meta.Type == "Indicator"]] < 0).sum().sum()) > 0  # via intake
     return home.warehouse
 
@@ -231,6 +258,32 @@ def test_asem_scores_match_independent_computation_exactly(asem_run: Path, asem,
     group = data.set_index("uCode").EurAsia_group
     assert ranked.group_size.to_dict() == group.map(group.value_counts()).to_dict()
     expected_rank = index.groupby(group).rank(method="min", ascending=False).astype(int)
+    assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
+
+
+def test_z_composite_rescaled_after_aggregation(asem_run: Path, asem) -> None:
+    """composite_rescale = minmax: the z index aggregated unrescaled (node scores as asem_z), then
+    rescaled once to [0, 100] over all 51 countries; ranked and graded on the rescaled total."""
+    data, meta = asem
+    index = _expected(data, meta, "weighted_mean", None)["Index"] / 100  # root weight 1
+    rescaled = (index - index.min()) / (index.max() - index.min()) * 100
+    with duckdb.connect(str(asem_run), read_only=True) as con:
+        totals = con.execute("select unit_code, composite_score, indicator_score from "
+                             "intermediate.int_composite_scores_rescaled where framework_version = ? "
+                             "and period = ?", [RESCALED, PERIOD]).df().set_index("unit_code")
+        ranked = con.execute("select unit_code, total_score_exact, rank_in_group from "
+                             "intermediate.int_unit_scores_ranked where framework_version = ?",
+                             [RESCALED]).df().set_index("unit_code")
+        roots = con.execute("select framework_version, unit_code, score_exact from marts.fct_node_scores "
+                            "where node_code = 'Index' and framework_version in (?, ?)", ["asem_z", RESCALED]).df()
+    assert len(totals) == len(ranked) == 51
+    assert (totals.composite_score - index.reindex(totals.index)).abs().max() < EXACT
+    assert (ranked.total_score_exact - rescaled.reindex(ranked.index)).abs().max() < EXACT
+    assert ranked.total_score_exact.min() == 0 and ranked.total_score_exact.max() == 100
+    by_version = roots.pivot(index="unit_code", columns="framework_version", values="score_exact")
+    assert (by_version["asem_z"] == by_version[RESCALED]).all()  # the tree itself is not rescaled
+    group = data.set_index("uCode").EurAsia_group
+    expected_rank = rescaled.groupby(group).rank(method="min", ascending=False).astype(int)
     assert (ranked.rank_in_group == expected_rank.reindex(ranked.index)).all()
 
 

@@ -47,6 +47,54 @@ def test_partitions_are_the_quarters_with_each_years_roll_up_after_its_q4():
     assert len(keys) == 25 and len(set(keys)) == 25  # 2023Q1..2027Q4 and the years 2023..2027
 
 
+def _home_with_calendar(root, years: tuple[str, ...], first: str) -> Home:
+    """A home whose wuxing.toml names a copy of the Jiangxi framework with its own calendar."""
+    import csv
+
+    from orchestration.home import CONFIG_FILE
+    from orchestration.paths import SEEDS_DIR
+
+    framework = root / "framework"
+    shutil.copytree(SEEDS_DIR, framework)
+    with (SEEDS_DIR / "periods.csv").open(encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["year"] in years]
+    with (framework / "periods.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    versions = (framework / "framework_versions.csv").read_text(encoding="utf-8")
+    (framework / "framework_versions.csv").write_text(versions.replace("2023Q1", first), encoding="utf-8")
+    (root / CONFIG_FILE).write_text('framework = "framework"\n', encoding="utf-8")
+    return Home.resolve(root)
+
+
+def test_a_homes_partitions_follow_its_frameworks_calendar(tmp_path):
+    """A framework calendar of 2018-2019: the jobs, assets, plan ranges and the CLI take its
+    periods, not the Jiangxi partitions (2023Q1 on)."""
+    from orchestration.cli import main
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.periods import scoring_tags
+
+    home = _home_with_calendar(tmp_path / "home", ("2018", "2019"), "2018Q1")
+    keys = partition_keys(home.framework)
+    assert keys == ("2018Q1", "2018Q2", "2018Q3", "2018Q4", "2018", "2019Q1", "2019Q2", "2019Q3", "2019Q4", "2019")
+    definitions = build_definitions(home)
+    for job in ("score_periods", "nightly"):
+        partitions = definitions.resolve_job_def(job).partitions_def
+        assert partitions is None if job == "nightly" else tuple(partitions.get_partition_keys()) == keys
+    graph = definitions.resolve_asset_graph()
+    for key in (dg.AssetKey(["marts", "mart_unit_rankings"]), dg.AssetKey("period_reports")):
+        assert tuple(graph.get(key).partitions_def.get_partition_keys()) == keys
+    assert "2024Q1" in partition_keys() and "2018Q4" not in partition_keys()  # the Jiangxi default is apart
+    assert json.loads(scoring_tags("2018Q4", "2019Q1", keys)["wuxing/periods"]) == ["2018Q4", "2018", "2019Q1"]
+    con = duckdb.connect()
+    ensure_raw_tables(con)
+    for n, period in enumerate(["2018Q3", "2018Q4", "2024Q1"]):  # 2024Q1: outside this calendar
+        _accept(con, f"sha{n}", period)
+    assert plan(con, code="v1", framework=home.framework).ranges() == [("2018Q3", "2018")]
+    assert main(["score", "--home", str(home.root), "2024Q1"]) == 2  # a Jiangxi period, not this home's
+
+
 def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
     first = plan(ledger_db, code="v1")
     assert first.stale == ["2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023", "2024Q1", "2024Q2", "2024"]
@@ -190,6 +238,7 @@ def test_one_quarter_can_be_rescored_alone_from_dagster(demo_copy):
 
 def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
     from orchestration.defs.automation import score_changed_periods
+    from orchestration.defs.resources import WuxingHome
     from orchestration.instance import instance_for
 
     instance = instance_for(demo_run.home)
@@ -198,7 +247,7 @@ def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
     daemon_run = intake._replace(tags={})  # as if the daemon had launched it, not `wuxing run`
     context = dg.build_run_status_sensor_context(
         sensor_name="score_changed_periods", dagster_event=succeeded, dagster_instance=instance,
-        dagster_run=daemon_run)
+        dagster_run=daemon_run, resources={"wuxing": WuxingHome(root=str(demo_run.home.root))})
     requests = list(score_changed_periods(context))
     assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
             for r in requests] == [("2023Q1", "2024")]

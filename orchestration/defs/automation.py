@@ -64,11 +64,11 @@ nightly_schedule = dg.ScheduleDefinition(
                       default_status=dg.DefaultSensorStatus.RUNNING, minimum_interval_seconds=30,
                       description="收文运行成功后，重算其计划中的期次 / After each intake run, score "
                                   "the periods its plan found stale.")
-def score_changed_periods(context: dg.RunStatusSensorContext):
+def score_changed_periods(context: dg.RunStatusSensorContext, wuxing: WuxingHome):
     run = context.dagster_run
     if run.tags.get(alerts.LAUNCHED_BY_TAG) == "cli":
         return dg.SkipReason("`wuxing run` scores its own plan")
-    requests = scoring_run_requests(context.instance, run.run_id)
+    requests = scoring_run_requests(context.instance, run.run_id, wuxing.home)
     return requests or dg.SkipReason(f"run {run.run_id}: 无需重算 / no period is stale")
 
 

@@ -6,6 +6,7 @@ contiguous range of stale periods) are built here for the sensor and the CLI ali
 """
 
 import json
+from collections.abc import Sequence
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -13,6 +14,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.quality import validated_returns
 from orchestration.defs.resources import WuxingHome
+from orchestration.home import Home
 from orchestration.periods import code_version, partition_keys, plan
 from orchestration.warehouse import connect, ensure_raw_tables
 
@@ -21,7 +23,15 @@ TRIGGER_TAG = "wuxing/trigger"
 AFTER_RUN_TAG = "wuxing/after_run"
 PERIODS_TAG = "wuxing/periods"
 
+# The Jiangxi calendar's partitions, as the assets are declared; `build_definitions` gives each
+# home the partitions of its own framework's calendar (`with_home_partitions`).
 period_partitions = dg.StaticPartitionsDefinition(list(partition_keys()))
+
+
+def with_home_partitions(assets: dg.AssetsDefinition, home: Home) -> dg.AssetsDefinition:
+    """The period-partitioned assets over the quarters and years of the home's framework calendar."""
+    partitions = dg.StaticPartitionsDefinition(list(partition_keys(home.framework)))
+    return assets.map_asset_specs(lambda spec: spec.replace_attributes(partitions_def=partitions))
 
 
 @dg.asset(group_name="scoring", deps=[validated_returns], pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
@@ -29,7 +39,7 @@ period_partitions = dg.StaticPartitionsDefinition(list(partition_keys()))
 def period_plan(wuxing: WuxingHome) -> dg.MaterializeResult:
     with connect(wuxing.home.warehouse) as con:
         ensure_raw_tables(con)
-        stale = plan(con, code_version(wuxing.home.framework))
+        stale = plan(con, code_version(wuxing.home.framework), wuxing.home.framework)
     return dg.MaterializeResult(metadata={
         "stale_periods": dg.MetadataValue.json(stale.stale),
         "scoring_runs": dg.MetadataValue.json([list(r) for r in stale.ranges()]),
@@ -47,16 +57,18 @@ def planned_ranges(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str,
     return []
 
 
-def scoring_tags(start: str, end: str, after_run: str | None = None) -> dict[str, str]:
-    """Tags of a scoring run over the partition range start..end (one dbt build for all of it)."""
-    keys = list(partition_keys())
+def scoring_tags(start: str, end: str, keys: Sequence[str], after_run: str | None = None) -> dict[str, str]:
+    """Tags of a scoring run over the range start..end of the partition keys `keys` (one dbt
+    build for all of it)."""
+    keys = list(keys)
     periods = keys[keys.index(start):keys.index(end) + 1]
     tags = {ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end,
             PERIODS_TAG: json.dumps(periods)}
     return tags if after_run is None else {**tags, TRIGGER_TAG: "period_plan", AFTER_RUN_TAG: after_run}
 
 
-def scoring_run_requests(instance: dg.DagsterInstance, run_id: str) -> list[dg.RunRequest]:
+def scoring_run_requests(instance: dg.DagsterInstance, run_id: str, home: Home) -> list[dg.RunRequest]:
     """One run request per range the run's plan asked for, keyed so each starts once."""
-    return [dg.RunRequest(run_key=f"{run_id}:{start}..{end}", tags=scoring_tags(start, end, run_id))
+    keys = partition_keys(home.framework)
+    return [dg.RunRequest(run_key=f"{run_id}:{start}..{end}", tags=scoring_tags(start, end, keys, run_id))
             for start, end in planned_ranges(instance, run_id)]

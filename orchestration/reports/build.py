@@ -92,7 +92,7 @@ def build_report(home: Home, period: str, out: Path | None = None, run_id: str |
     """Make the reports of a quarter or year from the home's published marts and publish them to
     published/reports/<period>/ (or <out>/<period>/); ReportError if the period has no scores."""
     started = time.monotonic()
-    if period not in partition_keys():
+    if period not in partition_keys(home.framework):
         raise ReportError(f"未知期次 / unknown period: {period}（例 e.g. 2024Q4，或年度 or the year 2024）")
     data = report_data.load(home.published, period, reference or Reference.load(home.framework))
     prov = provenance(run_id if run_id is not None else latest_publish_run(home), data.publication)

@@ -21,7 +21,11 @@ pivoted as (
         -- who an indicator is normalised against (peer_group, tier or all), z-score deviation
         coalesce(max(case when param = 'normalisation_scope' then value end), 'peer_group')  as normalisation_scope,
         coalesce(max(case when param = 'zscore_sd'       then value end), 'population')        as zscore_sd,
-        coalesce(max(case when param = 'min_coverage'    then try_cast(value as double) end), 0.0) as min_coverage
+        coalesce(max(case when param = 'min_coverage'    then try_cast(value as double) end), 0.0) as min_coverage,
+        -- the composite rescaled after aggregation (int_composite_scores_rescaled); blank: not rescaled
+        max(case when param = 'composite_rescale' then nullif(value, '') end)                 as composite_rescale,
+        max(case when param = 'composite_rescale_a' then try_cast(value as double) end)       as composite_rescale_a,
+        max(case when param = 'composite_rescale_b' then try_cast(value as double) end)       as composite_rescale_b
     from source
     group by framework_version
 )

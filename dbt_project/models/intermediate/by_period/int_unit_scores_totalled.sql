@@ -1,5 +1,6 @@
 -- Rule 6 (indicator score = the score of the run's root node, e.g. the sum of the five dimensions
--- or the weighted evaluation parts) and rule 8 (total_score_exact = clamp(indicator_score + bonus
+-- or the weighted evaluation parts, rescaled when the version declares composite_rescale:
+-- int_composite_scores_rescaled) and rule 8 (total_score_exact = clamp(indicator_score + bonus
 -- - deduction, score_floor, score_ceiling) with the floor and ceiling of the run's framework
 -- version, no ceiling when score_ceiling is blank). Nothing upstream is rounded; the published
 -- total_score = round(total_score_exact, score_decimals) (default 2) is the only rounding here.
@@ -8,10 +9,8 @@ with runs as (
 ),
 
 root_scores as (
-    select unit_code, period, framework_version, score as indicator_score
-    from {{ for_selected_periods(ref('int_node_scores_aggregated')) }}
-    where parent_code is null
-      and not is_leaf
+    select unit_code, period, framework_version, indicator_score
+    from {{ for_selected_periods(ref('int_composite_scores_rescaled')) }}
 ),
 
 adjustments as (
