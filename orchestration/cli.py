@@ -206,6 +206,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return cmd_run(args)
 
 
+def _then_run(args: argparse.Namespace, message: str, mart: str) -> int:
+    """After a recorded state change: run the pipeline as the nightly job does, so the marts
+    (mart_period_status, the ledger, the overdue deductions) show it now, unless --no-run."""
+    if args.no_run:
+        print(f"{message}\n下次运行（wuxing run）后见 {mart} / listed in {mart} after the next run")
+        return 0
+    print(message)
+    return cmd_run(args)
+
+
 def cmd_appeal(args: argparse.Namespace) -> int:
     """Record a unit's appeal (申诉) with its evidence archived, or the office's decision on one."""
     import getpass
@@ -228,8 +238,7 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(message + "\n下次运行（wuxing run）后见 mart_appeals / listed in mart_appeals after the next run")
-    return 0
+    return _then_run(args, message, "mart_appeals")
 
 
 def cmd_rectify(args: argparse.Namespace) -> int:
@@ -261,8 +270,7 @@ def cmd_rectify(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(message + "\n下次运行（wuxing run）后见 fct_rectification_items / listed after the next run")
-    return 0
+    return _then_run(args, message, "fct_rectification_items")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -551,6 +559,11 @@ def parser() -> argparse.ArgumentParser:
     for name in ("demo", "run", "score", "finalize", "reopen"):
         sub.choices[name].add_argument("-v", "--verbose", action="store_true",
                                        help="show the full log live (always written to <home>/logs/)")
+    for name in ("appeal", "decide-appeal", "rectify"):
+        sub.choices[name].add_argument("-v", "--verbose", action="store_true",
+                                       help="show the full log live (always written to <home>/logs/)")
+        sub.choices[name].add_argument("--no-run", action="store_true",
+                                       help="only record it; the marts show it after the next run")
     return top
 
 

@@ -25,6 +25,9 @@ FINALIZE = "finalize"
 REOPEN = "reopen"
 HELD = "held"
 COMPARISON = "mart_official_comparison"
+FROZEN = "定稿结果已冻结 / official results frozen"
+# The ledger marts (整改台账) a finalisation adds items to; rebuilt in the same run (defs/dbt.py).
+LEDGER_MARTS = ("fct_rectification_items", "mart_rectification_status")
 # The period-keyed marts (models/marts/by_period); those with a `period` column are frozen.
 PERIOD_MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts" / "by_period").glob("*.sql")))
 
@@ -275,7 +278,7 @@ def settle_final_periods(con: duckdb.DuckDBPyConnection, keys: list[str] | None,
                              [decision.decision_id]).fetchone()[0]
         if not frozen:
             _freeze(con, decision, run_id)
-            done[period] = "定稿结果已冻结 / official results frozen"
+            done[period] = FROZEN
         else:
             differing = _compare(con, decision, run_id)
             _restore(con, decision)

@@ -228,6 +228,15 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
     return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)))
 
 
+def stale_from_ledger(con: duckdb.DuckDBPyConnection, code: str | None = None) -> list[str]:
+    """The periods the ledger's overdue deductions made stale, with those compared with them (the
+    next quarter, the same quarter a year on, the year), in partition order."""
+    reasons = plan(con, code).reasons
+    ledger = [key for key, reason in reasons.items() if reason == REASON_LEDGER]
+    reach = {*ledger, *(_shift(q, 1) for q in ledger), *(_shift(q, 4) for q in ledger), *(q[:4] for q in ledger)}
+    return in_partition_order(key for key in reasons if key in reach)
+
+
 def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Every quarter with accepted returns and every year holding one."""
     own = _own_fingerprints(con)
