@@ -10,7 +10,9 @@ move into the one catalogue of return rules as they are."""
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +32,7 @@ from orchestration.returns import layout
 from orchestration.returns.archive import ArchivedFile, stored_name
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.notice import render_notice
-from orchestration.returns.readers import NotReadable, read_calamine, read_text, sniff
+from orchestration.returns.readers import ZIP_MAGIC, NotReadable, read_calamine, read_text, sniff
 from orchestration.returns.validate import ReturnValidator, SuiteRun, Verdict
 from orchestration.returns.values import clean_text
 from orchestration.warehouse import connect, table_exists
@@ -153,8 +155,28 @@ def _date_text(cell: object) -> str | None:
     return text or None
 
 
+def _mentions_item_column(data: bytes) -> bool:
+    """Cheap first look: whether 台账编号 appears in the file's text (the shared strings, sheets or
+    content of a zipped workbook, also as XML character references; the bytes of an .xls or a text
+    file), so a value return is not parsed twice."""
+    marks = [COL_ITEM.encode(encoding) for encoding in ("utf-8", "utf-16-le", "gb18030")]
+    marks += ["".join(f"&#{ord(ch)};" for ch in COL_ITEM).encode(),  # XML character references
+              "".join(f"&#x{ord(ch):x};" for ch in COL_ITEM).encode(), "".join(f"&#x{ord(ch):X};" for ch in COL_ITEM).encode()]
+    if data.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                texts = [archive.read(name) for name in archive.namelist()
+                         if name in ("xl/sharedStrings.xml", "content.xml") or name.startswith("xl/worksheets/")]
+        except Exception:  # noqa: BLE001 - a broken archive is the value-return path's to refuse
+            return False
+        return any(mark in text for mark in marks for text in texts)
+    return any(mark in data for mark in marks)
+
+
 def read_rectification(file_name: str, data: bytes) -> ParsedRectification | None:
     """The file as a rectification return, or None when it is not one (no 台账编号 header)."""
+    if not _mentions_item_column(data):
+        return None
     try:
         kind = sniff(data, Path(file_name).suffix.lower())
         sheets = read_text(data) if kind in ("csv", "utf16_text") else read_calamine(data, kind)
