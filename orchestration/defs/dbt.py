@@ -89,7 +89,7 @@ def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str
     def build(args: list[str]) -> None:
         dbt_resource().cli(args, target_path=dbt_target(home, "ledger")).wait()
 
-    build(["build", "--vars", json.dumps(dbt_vars(home)), "--select", *LEDGER_MARTS,
+    build(["build", "--vars", json.dumps(dbt_vars(home)), "--select", " ".join(LEDGER_MARTS),
            "--exclude-resource-type", "unit_test"])
     context.log.info("整改台账已更新 / rectification ledger marts rebuilt: %s", ", ".join(LEDGER_MARTS))
     with connect(home.warehouse) as con:
