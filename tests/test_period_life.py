@@ -91,6 +91,37 @@ def test_finalising_freezes_then_a_rescoring_only_writes_the_comparison(warehous
     assert published == [("2024Q3", "360124", 82.25), ("2024Q4", "360121", 75.5), ("2024Q4", "360124", 80.0)]
 
 
+def test_a_year_is_frozen_once_its_four_quarters_are_final_and_refrozen_after_a_reopening(warehouse):
+    warehouse.execute("create table marts.mart_unit_annual_scores (unit_code varchar, unit_name varchar, year varchar, "
+                      "annual_score double, rank_in_group bigint); insert into marts.mart_unit_annual_scores values "
+                      "('360124', '进贤县', '2024', 81.5, 1), ('360121', '南昌县', '2024', 77.0, 2)")
+    for n, quarter in enumerate(["2024Q1", "2024Q2", "2024Q3"]):
+        _file(warehouse, str(n) * 64, quarter, datetime(2024, 3 * n + 4, 10))
+    for quarter in ["2024Q1", "2024Q2", "2024Q3"]:
+        decide(warehouse, quarter, FINALIZE, "张三")
+    assert "2024" not in settle_final_periods(warehouse, None, "run-1")  # 2024Q4 is not final yet
+    decide(warehouse, "2024Q4", FINALIZE, "李四")
+    assert settle_final_periods(warehouse, ["2024Q4", "2024"], "run-2")["2024"] == "定稿结果已冻结 / official results frozen"
+    assert warehouse.execute("select year, annual_score, decision_id like 'Y%' from official.mart_unit_annual_scores "
+                             "order by unit_code").fetchall() == [("2024", 77.0, True), ("2024", 81.5, True)]
+    # a re-scoring of the year changes 进贤县: the official row is put back, the difference compared
+    warehouse.execute("update marts.mart_unit_annual_scores set annual_score = 80.0 where unit_code = '360124'")
+    assert "1 units differ" in settle_final_periods(warehouse, ["2024"], "run-3")["2024"]
+    assert warehouse.execute("select annual_score from marts.mart_unit_annual_scores where unit_code = '360124'"
+                             ).fetchall() == [(81.5,)]
+    assert warehouse.execute(f"select official_total_score, rescored_total_score, official_grade from marts.{COMPARISON} "
+                             "where period = '2024' and differs").fetchall() == [(81.5, 80.0, None)]
+    # reopened and finalised again: a new official year, frozen from the scores of that run
+    decide(warehouse, "2024Q2", REOPEN, "王五", "申诉成立")
+    assert "2024" not in settle_final_periods(warehouse, None, "run-4")
+    decide(warehouse, "2024Q2", FINALIZE, "王五")
+    warehouse.execute("update marts.mart_unit_annual_scores set annual_score = 80.0 where unit_code = '360124'")
+    assert settle_final_periods(warehouse, ["2024"], "run-5")["2024"] == "定稿结果已冻结 / official results frozen"
+    assert warehouse.execute("select count(distinct decision_id), max(annual_score) filter (where unit_code = '360124' "
+                             "and decision_id = (select decision_id from ops.official_snapshots where run_id = 'run-5')) "
+                             "from official.mart_unit_annual_scores").fetchone() == (2, 80.0)
+
+
 def test_a_late_return_for_a_final_period_is_held_with_a_notice_until_reopened(warehouse, tmp_path):
     home = Home.resolve(tmp_path).ensure()
     decide(warehouse, "2024Q4", FINALIZE, "张三")
