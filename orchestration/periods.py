@@ -228,13 +228,18 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None) -> PeriodPlan:
     return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)))
 
 
-def stale_from_ledger(con: duckdb.DuckDBPyConnection, code: str | None = None) -> list[str]:
-    """The periods the ledger's overdue deductions made stale, with those compared with them (the
-    next quarter, the same quarter a year on, the year), in partition order."""
-    reasons = plan(con, code).reasons
-    ledger = [key for key, reason in reasons.items() if reason == REASON_LEDGER]
-    reach = {*ledger, *(_shift(q, 1) for q in ledger), *(_shift(q, 4) for q in ledger), *(q[:4] for q in ledger)}
-    return in_partition_order(key for key in reasons if key in reach)
+def costed_by_findings(con: duckdb.DuckDBPyConnection, found_in: list[str]) -> list[str]:
+    """The quarters whose overdue deductions (rule R3) come from ledger items found in `found_in`,
+    with those compared with them (the next quarter, the same quarter a year on, the year), in
+    partition order; only periods with returns (nothing else is scored)."""
+    if not found_in or not table_exists(con, "intermediate", "int_rectification_deductions_assigned"):
+        return []
+    quarters = [row[0] for row in con.execute(
+        "select distinct period from intermediate.int_rectification_deductions_assigned "
+        "where list_contains(?, period_found)", [found_in]).fetchall()]
+    reach = {*quarters, *(_shift(q, 1) for q in quarters), *(_shift(q, 4) for q in quarters),
+             *(q[:4] for q in quarters)}
+    return in_partition_order(reach & periods_with_returns(con))
 
 
 def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:

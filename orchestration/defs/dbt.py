@@ -21,8 +21,8 @@ from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.lifecycle import FROZEN, LEDGER_MARTS, ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
-                                   scored_code_versions, stale_from_ledger)
+from orchestration.periods import (begin_scoring, code_version, is_year, periods_with_returns, record_builds,
+                                   scored_code_versions, costed_by_findings)
 from orchestration.warehouse import connect, ensure_raw_tables
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
@@ -82,7 +82,7 @@ def dbt_build_args(home: Home, periods: list[str] | None = None, full_refresh: b
     return args + ["--full-refresh"] if full_refresh else args
 
 
-def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str) -> None:
+def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str, frozen: list[str]) -> None:
     """After a finalisation opened ledger items from the official results: rebuild the ledger
     marts, and re-score the quarters whose overdue deductions they change (with the quarters
     compared with them), so both show in this run, not one nightly run later."""
@@ -93,7 +93,7 @@ def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str
            "--exclude-resource-type", "unit_test"])
     context.log.info("整改台账已更新 / rectification ledger marts rebuilt: %s", ", ".join(LEDGER_MARTS))
     with connect(home.warehouse) as con:
-        stale = stale_from_ledger(con, code)
+        stale = costed_by_findings(con, frozen)
         if stale:
             begin_scoring(con, stale, context.run.run_id)
     if not stale:
@@ -211,5 +211,6 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
             context.log.info("%s: %s", period, outcome)
         recorded = record_builds(con, context.partition_keys, context.run.run_id, code)
     context.log.info("ledger: %d period(s) recorded as scored", len(recorded))
-    if FROZEN in settled.values():
-        follow_finalisation(context, home, code)
+    frozen = [period for period, outcome in settled.items() if outcome == FROZEN and not is_year(period)]
+    if frozen:
+        follow_finalisation(context, home, code, frozen)
