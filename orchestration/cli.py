@@ -207,6 +207,16 @@ def cmd_decide(args: argparse.Namespace) -> int:
     return cmd_run(args)
 
 
+def _then_run(args: argparse.Namespace, message: str, mart: str) -> int:
+    """After a recorded state change: run the pipeline as the nightly job does, so the marts
+    (mart_period_status, the ledger, the overdue deductions) show it now, unless --no-run."""
+    if args.no_run:
+        print(f"{message}\n下次运行（wuxing run）后见 {mart} / listed in {mart} after the next run")
+        return 0
+    print(message)
+    return cmd_run(args)
+
+
 def cmd_appeal(args: argparse.Namespace) -> int:
     """Record a unit's appeal (申诉) with its evidence archived, or the office's decision on one."""
     import getpass
@@ -229,8 +239,7 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(message + "\n下次运行（wuxing run）后见 mart_appeals / listed in mart_appeals after the next run")
-    return 0
+    return _then_run(args, message, "mart_appeals")
 
 
 def cmd_rectify(args: argparse.Namespace) -> int:
@@ -262,8 +271,7 @@ def cmd_rectify(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    print(message + "\n下次运行（wuxing run）后见 fct_rectification_items / listed after the next run")
-    return 0
+    return _then_run(args, message, "fct_rectification_items")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -305,6 +313,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     from orchestration.reference import Reference
     from orchestration.template import write_template
 
+    if args.kind == "rectification":
+        return _rectification_template(args)
     out = Path(args.out or f"{args.unit}_{args.period}_填报模板.xlsx")
     try:
         path = write_template(out, args.unit, args.period, Reference.load(_home(args).framework))
@@ -313,6 +323,30 @@ def cmd_template(args: argparse.Namespace) -> int:
         return 2
     print(f"已生成填报模板 / template written: {path}")
     _warn_if_closed(args.period, _home(args).framework)
+    return 0
+
+
+def _rectification_template(args: argparse.Namespace) -> int:
+    """Write a unit's rectification return (整改情况报送表), one row per open ledger item."""
+    import duckdb
+
+    from orchestration.rectification_return import open_items, write_rectification_template
+    from orchestration.reference import Reference
+
+    home = _home(args)
+    out = Path(args.out or f"{args.unit}_{args.period}_整改情况报送表.xlsx")
+    try:
+        items = open_items(home.warehouse, args.unit) if home.warehouse.exists() else []
+        path = write_rectification_template(out, args.unit, args.period.strip().upper(),
+                                            Reference.load(home.framework), items)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except duckdb.IOException:
+        print("数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again",
+              file=sys.stderr)
+        return 1
+    print(f"已生成整改情况报送表（{len(items)} 个未销号事项）/ rectification return written: {path}")
     return 0
 
 
@@ -536,6 +570,8 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
     template.add_argument("--out", help="output .xlsx path")
+    template.add_argument("--kind", choices=["return", "rectification"], default="return",
+                          help="return (default) or rectification: the unit's 整改情况报送表 of its open ledger items")
     report = add("report", cmd_report, "the 通报 workbook, draft text and web scorecard of a period")
     report.add_argument("period", nargs="?", help="quarter (2024Q4) or year (2024)")
     report.add_argument("--out", help="folder to publish into (default: <home>/published/reports)")
@@ -552,6 +588,11 @@ def parser() -> argparse.ArgumentParser:
     for name in ("demo", "run", "score", "finalize", "reopen"):
         sub.choices[name].add_argument("-v", "--verbose", action="store_true",
                                        help="show the full log live (always written to <home>/logs/)")
+    for name in ("appeal", "decide-appeal", "rectify"):
+        sub.choices[name].add_argument("-v", "--verbose", action="store_true",
+                                       help="show the full log live (always written to <home>/logs/)")
+        sub.choices[name].add_argument("--no-run", action="store_true",
+                                       help="only record it; the marts show it after the next run")
     return top
 
 

@@ -8,6 +8,7 @@ marts show is derived from them in dbt (`int_period_finality_resolved`, `mart_pe
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,9 @@ FINALIZE = "finalize"
 REOPEN = "reopen"
 HELD = "held"
 COMPARISON = "mart_official_comparison"
+FROZEN = "定稿结果已冻结 / official results frozen"
+# The ledger marts (整改台账) a finalisation adds items to; rebuilt in the same run (defs/dbt.py).
+LEDGER_MARTS = ("fct_rectification_items", "mart_rectification_status")
 # The period-keyed marts (models/marts/by_period); those with a `period` column are frozen.
 PERIOD_MARTS = tuple(sorted(p.stem for p in (DBT_PROJECT_DIR / "models" / "marts" / "by_period").glob("*.sql")))
 
@@ -195,14 +199,15 @@ def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[st
         "order by ordinal_position", [schema, table]).fetchall()]
 
 
-def _frozen_marts(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The period-keyed marts that exist and have a `period` column."""
-    return [mart for mart in PERIOD_MARTS if "period" in _columns(con, "marts", mart)]
+def _frozen_marts(con: duckdb.DuckDBPyConnection, key: str = "period") -> list[str]:
+    """The period-keyed marts that exist and have the key column: `period` (quarters) or `year`."""
+    return [mart for mart in PERIOD_MARTS if key in _columns(con, "marts", mart)]
 
 
-def _freeze(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None) -> None:
-    """Copy every row of the period in every period-keyed mart into official.<mart>."""
-    for mart in _frozen_marts(con):
+def _freeze(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None, key: str = "period") -> None:
+    """Copy every row of the period (a quarter, or a year with key 'year') in every mart keyed by
+    it into official.<mart>."""
+    for mart in _frozen_marts(con, key):
         con.execute(f"create table if not exists official.{mart} as "
                     f"select *, ''::varchar as decision_id from marts.{mart} limit 0")
         have = set(_columns(con, "official", mart))
@@ -212,35 +217,41 @@ def _freeze(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | No
                                    "'marts' and table_name = ? and column_name = ?", [mart, column]).fetchone()[0]
                 con.execute(f'alter table official.{mart} add column "{column}" {kind}')
         con.execute(f"insert into official.{mart} by name select *, ? as decision_id from marts.{mart} "
-                    f"where period = ?", [decision.decision_id, decision.period])
+                    f"where {key} = ?", [decision.decision_id, decision.period])
         rows = con.execute(f"select count(*) from official.{mart} where decision_id = ?",
                            [decision.decision_id]).fetchone()[0]
         con.execute("insert into ops.official_snapshots values (?, ?, ?, ?, ?, ?)",
                     [decision.decision_id, decision.period, mart, rows, _utc_now(), run_id])
-    if table_exists(con, "intermediate", "int_rectification_findings"):  # 整改台账: from official results
+    if key == "period" and table_exists(con, "intermediate", "int_rectification_findings"):  # 整改台账
         con.execute("insert or ignore into ops.rectification_findings select item_id, source, unit_code, period, "
                     "indicator_code, problem, ? from intermediate.int_rectification_findings where period = ?",
                     [_utc_now(), decision.period])
 
 
-def _compare(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None) -> int:
-    """Write official vs re-scored rankings of a final period; returns how many units differ."""
-    official_code = con.execute("select code_version from ops.period_decisions where decision_id = ?",
-                                [decision.decision_id]).fetchone()[0]
+# What a re-scoring is compared on: per key, the mart, its score and its grade (none for years).
+COMPARED = {"period": ("mart_unit_rankings", "total_score", "grade"),
+            "year": ("mart_unit_annual_scores", "annual_score", None)}
+
+
+def _compare(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None, official_code: str | None,
+             key: str = "period") -> int:
+    """Write official vs re-scored results of a final quarter (or year); returns how many units differ."""
+    mart, score, grade = COMPARED[key]
+    grade_o, grade_r = (f"o.{grade}", f"r.{grade}") if grade else ("null", "null")
     con.execute(COMPARISON_DDL)
     con.execute(f"delete from marts.{COMPARISON} where period = ?", [decision.period])
     con.execute(f"""
         insert into marts.{COMPARISON}
         select ?, coalesce(o.unit_code, r.unit_code), coalesce(o.unit_name, r.unit_name),
-               o.total_score, r.total_score, round(r.total_score - o.total_score, 2),
-               o.rank_in_group, r.rank_in_group, o.grade, r.grade,
+               o.{score}, r.{score}, round(r.{score} - o.{score}, 2),
+               o.rank_in_group, r.rank_in_group, {grade_o}, {grade_r},
                (o.unit_code is null or r.unit_code is null
-                or o.total_score is distinct from r.total_score
+                or o.{score} is distinct from r.{score}
                 or o.rank_in_group is distinct from r.rank_in_group
-                or o.grade is distinct from r.grade),
+                or {grade_o} is distinct from {grade_r}),
                ?, ?, ?, ?, ?
-        from (select * from official.mart_unit_rankings where decision_id = ?) as o
-        full outer join (select * from marts.mart_unit_rankings where period = ?) as r
+        from (select * from official.{mart} where decision_id = ?) as o
+        full outer join (select * from marts.{mart} where {key} = ?) as r
             on r.unit_code = o.unit_code
     """, [decision.period, official_code, code_version(), decision.decided_at, _utc_now(), run_id,
           decision.decision_id, decision.period])
@@ -248,39 +259,68 @@ def _compare(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | N
                        [decision.period]).fetchone()[0]
 
 
-def _restore(con: duckdb.DuckDBPyConnection, decision: Decision) -> None:
+def _restore(con: duckdb.DuckDBPyConnection, decision: Decision, key: str = "period") -> None:
     """Put the official rows of a final period back into the marts the re-scoring rebuilt."""
     frozen = {row[0] for row in con.execute("select mart from ops.official_snapshots where decision_id = ?",
                                             [decision.decision_id]).fetchall()}
-    for mart in _frozen_marts(con):
+    for mart in _frozen_marts(con, key):
         if mart not in frozen:
             continue
         columns = ", ".join(f'"{c}"' for c in _columns(con, "marts", mart) if c in _columns(con, "official", mart))
-        con.execute(f"delete from marts.{mart} where period = ?", [decision.period])
+        con.execute(f"delete from marts.{mart} where {key} = ?", [decision.period])
         con.execute(f"insert into marts.{mart} ({columns}) select {columns} from official.{mart} "
                     f"where decision_id = ?", [decision.decision_id])
+
+
+def _year_decision(year: str, finals: dict[str, Decision]) -> tuple[Decision, str] | None:
+    """A year is final when its four quarters are: its decision is the latest of theirs, with an
+    id derived from the four (so a reopened and refinalised quarter makes a new official year);
+    with the id of that latest quarter decision (its code version is the year's)."""
+    quarters = [finals.get(f"{year}Q{q}") for q in range(1, 5)]
+    if None in quarters:
+        return None
+    latest = max(quarters, key=lambda d: (d.decided_at, d.decision_id))
+    ident = "Y" + hashlib.sha256(",".join(d.decision_id for d in quarters).encode()).hexdigest()[:31]
+    return Decision(ident, year, FINALIZE, latest.decided_by, latest.decided_at, "四个季度均已定稿"), latest.decision_id
+
+
+def _official_code(con: duckdb.DuckDBPyConnection, decision_id: str) -> str | None:
+    row = con.execute("select code_version from ops.period_decisions where decision_id = ?", [decision_id]).fetchone()
+    return row[0] if row else None
+
+
+def _settle(con: duckdb.DuckDBPyConnection, decision: Decision, run_id: str | None, key: str,
+            official_code: str | None) -> str:
+    """Freeze a final period's rows on its first scoring since it became final; afterwards compare
+    the re-scoring and put the official rows back."""
+    frozen = con.execute("select count(*) from ops.official_snapshots where decision_id = ?",
+                         [decision.decision_id]).fetchone()[0]
+    if not frozen:
+        _freeze(con, decision, run_id, key)
+        return FROZEN
+    differing = _compare(con, decision, run_id, official_code, key)
+    _restore(con, decision, key)
+    return (f"已定稿，重算结果仅写入对照表（{differing} 个单位不同）/ final: the re-scoring "
+            f"went to {COMPARISON} ({differing} units differ); official rows kept")
 
 
 def settle_final_periods(con: duckdb.DuckDBPyConnection, keys: list[str] | None,
                          run_id: str | None) -> dict[str, str]:
     """After a scoring build: freeze the final periods scored for the first time since their
     finalisation; for those frozen already, compare the re-scoring with the official rows, then
-    put the official rows back. `keys` None = every period. Returns what was done per period."""
+    put the official rows back. A year is final, and frozen the same way (its annual marts), once
+    its four quarters are. `keys` None = every period. Returns what was done per period."""
     ensure_lifecycle_tables(con)
     done: dict[str, str] = {}
-    for period, decision in sorted(final_periods(con).items()):
-        if keys is not None and period not in keys:
-            continue
-        frozen = con.execute("select count(*) from ops.official_snapshots where decision_id = ?",
-                             [decision.decision_id]).fetchone()[0]
-        if not frozen:
-            _freeze(con, decision, run_id)
-            done[period] = "定稿结果已冻结 / official results frozen"
-        else:
-            differing = _compare(con, decision, run_id)
-            _restore(con, decision)
-            done[period] = (f"已定稿，重算结果仅写入对照表（{differing} 个单位不同）/ final: the re-scoring "
-                            f"went to {COMPARISON} ({differing} units differ); official rows kept")
+    finals = final_periods(con)
+    for period, decision in sorted(finals.items()):
+        if keys is None or period in keys:
+            done[period] = _settle(con, decision, run_id, "period", _official_code(con, decision.decision_id))
+    for year in sorted({period[:4] for period in finals}):
+        final_year = _year_decision(year, finals)
+        if final_year is not None and (keys is None or year in keys):
+            decision, latest = final_year
+            done[year] = _settle(con, decision, run_id, "year", _official_code(con, latest))
     return done
 
 

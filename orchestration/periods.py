@@ -52,11 +52,21 @@ REASON_CODE = "计分规则或参考数据有变化 / scoring rules or reference
 REASON_DEPENDENT = "比较期或所含季度有变化 / a compared period or a quarter of the year changed"
 REASON_UNFINISHED = "上次重算未完成 / its last scoring run did not finish"
 REASON_DECISION = "定稿或重新开放 / finalised or reopened"
+REASON_LEDGER = "整改台账逾期扣分有变化 / the rectification ledger's overdue deductions changed"
+LEDGER_PREFIX = "ledger:"
 
 # The latest decision on each period (finalise / reopen, orchestration.lifecycle) is part of its
 # inputs: the state decides the missing-part policy and the labels the marts show.
 LAST_DECISIONS_SQL = """
 select period, arg_max(decision_id, (decided_at, decision_id)) from ops.period_decisions group by period
+"""
+
+# The rectification ledger's overdue deductions taken from each quarter (rule R3): a view over the
+# ledger as it is now, so an item going overdue, or closed late, re-scores the quarter it costs.
+LEDGER_DEDUCTIONS_SQL = """
+select period, md5(string_agg(concat_ws(':', item_id, points, status, closed_at), ',' order by item_id))
+from intermediate.int_rectification_deductions_assigned
+group by period
 """
 
 
@@ -178,7 +188,21 @@ def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         for period, decision in con.execute(LAST_DECISIONS_SQL).fetchall():
             if period in own:
                 own[period] += f"|{decision}"
+    if table_exists(con, "intermediate", "int_rectification_deductions_assigned"):
+        for period, digest in con.execute(LEDGER_DEDUCTIONS_SQL).fetchall():
+            if period in own:
+                own[period] += f"|{LEDGER_PREFIX}{digest}"
     return own
+
+
+def _changed_input(before: str, now: str) -> str:
+    """Why a quarter's own inputs changed: its returns, the office's decision or else the ledger."""
+    def returns_and_decision(own: str) -> list[str]:
+        return [part for part in own.split("|") if not part.startswith(LEDGER_PREFIX)]
+    old, new = returns_and_decision(before), returns_and_decision(now)
+    if old[:1] != new[:1]:
+        return REASON_RETURNS
+    return REASON_DECISION if old != new else REASON_LEDGER
 
 
 def plan(con: duckdb.DuckDBPyConnection, code: str | None = None,
@@ -203,11 +227,24 @@ def plan(con: duckdb.DuckDBPyConnection, code: str | None = None,
         elif built[key][2] != code:
             reasons[key] = REASON_CODE
         elif not is_year(key) and built[key][0] != own[key]:
-            same_returns = built[key][0].split("|")[0] == own[key].split("|")[0]
-            reasons[key] = REASON_DECISION if same_returns else REASON_RETURNS
+            reasons[key] = _changed_input(built[key][0], own[key])
         else:
             reasons[key] = REASON_DEPENDENT
     return PeriodPlan(reasons=reasons, unchanged=tuple(sorted(unchanged)), calendar=partition_keys(framework))
+
+
+def costed_by_findings(con: duckdb.DuckDBPyConnection, found_in: list[str]) -> list[str]:
+    """The quarters whose overdue deductions (rule R3) come from ledger items found in `found_in`,
+    with those compared with them (the next quarter, the same quarter a year on, the year), in
+    partition order; only periods with returns (nothing else is scored)."""
+    if not found_in or not table_exists(con, "intermediate", "int_rectification_deductions_assigned"):
+        return []
+    quarters = [row[0] for row in con.execute(
+        "select distinct period from intermediate.int_rectification_deductions_assigned "
+        "where list_contains(?, period_found)", [found_in]).fetchall()]
+    reach = {*quarters, *(_shift(q, 1) for q in quarters), *(_shift(q, 4) for q in quarters),
+             *(q[:4] for q in quarters)}
+    return in_partition_order(reach & periods_with_returns(con))
 
 
 def periods_with_returns(con: duckdb.DuckDBPyConnection) -> set[str]:

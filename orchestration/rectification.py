@@ -73,3 +73,11 @@ def act(home: Home, con: duckdb.DuckDBPyConnection, item_id: str, action: str, b
     sha, stored = archive_evidence(home, evidence) if evidence is not None else (None, None)
     _insert(con, item_id, action, by, measures=measures, done=done, evidence_sha256=sha, evidence_path=stored,
             note=note)
+
+
+def report_from_return(con: duckdb.DuckDBPyConnection, item_id: str, unit_code: str, measures: str, done: bool,
+                       sha256: str, archive_path: str, note: str) -> None:
+    """Record one accepted row of a rectification return (orchestration.rectification_return) as
+    the unit's `report`; the return itself, archived by sha256, is the evidence."""
+    _insert(con, item_id, "report", unit_code, measures=measures, done=done, evidence_sha256=sha256,
+            evidence_path=archive_path, note=note)

@@ -63,9 +63,9 @@ def test_an_upheld_appeal_on_a_final_period_says_to_reopen_it_first(setting, ref
 def test_the_cli_records_and_decides_an_appeal(tmp_path, capsys):
     home = tmp_path / "home"
     assert main(["appeal", "--unit", "360124", "--period", "2024q4", "--indicator", "SV101",
-                 "--claim", "偏低", "--home", str(home)]) == 0
+                 "--claim", "偏低", "--no-run", "--home", str(home)]) == 0
     appeal_id = re.search(r"SS[0-9A-F]{8}", capsys.readouterr().out).group()
-    assert main(["decide-appeal", appeal_id, "--outcome", "rejected", "--reason", "无新证据",
+    assert main(["decide-appeal", appeal_id, "--outcome", "rejected", "--reason", "无新证据", "--no-run",
                  "--home", str(home)]) == 0
     assert "不予支持" in capsys.readouterr().out
     assert main(["decide-appeal", "SSNONE", "--outcome", "rejected", "--reason", "x", "--home", str(home)]) == 2

@@ -91,6 +91,37 @@ def test_finalising_freezes_then_a_rescoring_only_writes_the_comparison(warehous
     assert published == [("2024Q3", "360124", 82.25), ("2024Q4", "360121", 75.5), ("2024Q4", "360124", 80.0)]
 
 
+def test_a_year_is_frozen_once_its_four_quarters_are_final_and_refrozen_after_a_reopening(warehouse):
+    warehouse.execute("create table marts.mart_unit_annual_scores (unit_code varchar, unit_name varchar, year varchar, "
+                      "annual_score double, rank_in_group bigint); insert into marts.mart_unit_annual_scores values "
+                      "('360124', '进贤县', '2024', 81.5, 1), ('360121', '南昌县', '2024', 77.0, 2)")
+    for n, quarter in enumerate(["2024Q1", "2024Q2", "2024Q3"]):
+        _file(warehouse, str(n) * 64, quarter, datetime(2024, 3 * n + 4, 10))
+    for quarter in ["2024Q1", "2024Q2", "2024Q3"]:
+        decide(warehouse, quarter, FINALIZE, "张三")
+    assert "2024" not in settle_final_periods(warehouse, None, "run-1")  # 2024Q4 is not final yet
+    decide(warehouse, "2024Q4", FINALIZE, "李四")
+    assert settle_final_periods(warehouse, ["2024Q4", "2024"], "run-2")["2024"] == "定稿结果已冻结 / official results frozen"
+    assert warehouse.execute("select year, annual_score, decision_id like 'Y%' from official.mart_unit_annual_scores "
+                             "order by unit_code").fetchall() == [("2024", 77.0, True), ("2024", 81.5, True)]
+    # a re-scoring of the year changes 进贤县: the official row is put back, the difference compared
+    warehouse.execute("update marts.mart_unit_annual_scores set annual_score = 80.0 where unit_code = '360124'")
+    assert "1 units differ" in settle_final_periods(warehouse, ["2024"], "run-3")["2024"]
+    assert warehouse.execute("select annual_score from marts.mart_unit_annual_scores where unit_code = '360124'"
+                             ).fetchall() == [(81.5,)]
+    assert warehouse.execute(f"select official_total_score, rescored_total_score, official_grade from marts.{COMPARISON} "
+                             "where period = '2024' and differs").fetchall() == [(81.5, 80.0, None)]
+    # reopened and finalised again: a new official year, frozen from the scores of that run
+    decide(warehouse, "2024Q2", REOPEN, "王五", "申诉成立")
+    assert "2024" not in settle_final_periods(warehouse, None, "run-4")
+    decide(warehouse, "2024Q2", FINALIZE, "王五")
+    warehouse.execute("update marts.mart_unit_annual_scores set annual_score = 80.0 where unit_code = '360124'")
+    assert settle_final_periods(warehouse, ["2024"], "run-5")["2024"] == "定稿结果已冻结 / official results frozen"
+    assert warehouse.execute("select count(distinct decision_id), max(annual_score) filter (where unit_code = '360124' "
+                             "and decision_id = (select decision_id from ops.official_snapshots where run_id = 'run-5')) "
+                             "from official.mart_unit_annual_scores").fetchone() == (2, 80.0)
+
+
 def test_a_late_return_for_a_final_period_is_held_with_a_notice_until_reopened(warehouse, tmp_path):
     home = Home.resolve(tmp_path).ensure()
     decide(warehouse, "2024Q4", FINALIZE, "张三")
@@ -244,3 +275,42 @@ def test_the_ui_jobs_record_decisions_with_who_and_why(tmp_path):
         assert final_periods(con) == {}
     sensor = defs.resolve_sensor_def("rescore_after_period_decision")
     assert sensor.job_name == "nightly"
+
+
+def test_overdue_deduction_items_cost_the_next_quarter_in_the_run_that_finalises(demo_copy):
+    """定稿 2024Q3 opens its 督查 items (deadline 2024-10-15 + 60 days = 2024-12-14); all are overdue
+    since 2024-12-15, in 2024Q4, so 2024Q4 loses 0.5 per item, in that same run; a late 销号
+    through the CLI keeps the deduction and shows in the marts at once."""
+    from orchestration.cli import main
+
+    home = demo_copy
+    totals_sql = ("select unit_code, total_score_exact, overdue_deduction from marts.mart_unit_rankings "
+                  "where period = '2024Q4' and total_score_exact is not null")
+    before = {code: total for code, total, _ in _published(home, totals_sql)}
+    assert main(["finalize", "2024Q3", "--by", "考核办", "--reason", "审定", "--home", str(home.root)]) == 0
+
+    items = _published(home, "select item_id, unit_code, deadline, deduction_period, is_overdue "
+                             "from marts.fct_rectification_items where source = 'deduction'")
+    assert items and {row[2:] for row in items} == {(datetime(2024, 12, 14).date(), "2024Q4", True)}
+    per_unit: dict[str, int] = {}
+    for _, unit, *_ in items:
+        per_unit[unit] = per_unit.get(unit, 0) + 1
+    listed = _published(home, "select item_id, period, points, reason from marts.mart_overdue_deductions")
+    assert sorted(row[0] for row in listed) == sorted(row[0] for row in items)
+    assert {row[1:3] for row in listed} == {("2024Q4", 0.5)}
+    assert all("逾期未销号，按 rectification_rules.csv 扣 0.5 分" in row[3] for row in listed)
+    after = {code: (total, overdue) for code, total, overdue in _published(home, totals_sql)}
+    for code, total in before.items():  # no demo total is near the floor: nothing is clamped
+        assert after[code][1] == 0.5 * per_unit.get(code, 0)
+        assert abs(after[code][0] - (total - 0.5 * per_unit.get(code, 0))) < 1e-9
+    with duckdb.connect(str(home.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from ops.period_builds where period in ('2024Q4', '2024') "
+                           "and run_id = (select run_id from ops.period_builds where period = '2024Q3')"
+                           ).fetchone()[0] == 2  # re-scored by the run that finalised 2024Q3
+
+    item = items[0][0]
+    assert main(["rectify", "close", item, "--by", "考核办", "--home", str(home.root)]) == 0
+    (closed,) = _published(home, "select points, reason from marts.mart_overdue_deductions where item_id = ?", [item])
+    assert closed[0] == 0.5 and "才销号" in closed[1]
+    assert _published(home, "select status, closed_on_time from marts.fct_rectification_items where item_id = ?",
+                      [item]) == [("closed", False)]

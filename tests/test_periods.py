@@ -13,8 +13,8 @@ import pytest
 
 from orchestration.defs.dbt import dbt_build_args, dbt_target, dbt_vars, periods_to_build
 from orchestration.home import Home
-from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_NEW, REASON_RETURNS, PeriodPlan,
-                                   partition_keys, plan, record_builds)
+from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_LEDGER, REASON_NEW, REASON_RETURNS,
+                                   PeriodPlan, partition_keys, plan, record_builds)
 from orchestration.warehouse import ensure_raw_tables
 from tests.conftest import good_rows, write_csv_return
 
@@ -117,6 +117,24 @@ def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
 
     record_builds(ledger_db, ["2023Q2", "2023Q3"], "run-2", code="v1")  # a run that scored only part
     assert set(plan(ledger_db, code="v1").reasons) == {"2023", "2024Q2"}
+
+
+def test_an_overdue_ledger_item_re_scores_the_quarter_it_costs(ledger_db):
+    # Stand-in for the dbt view int_rectification_deductions_assigned (rule R3).
+    ledger_db.execute("create schema intermediate; create table intermediate.int_rectification_deductions_assigned "
+                      "(period varchar, item_id varchar, points double, status varchar, closed_at timestamp)")
+    record_builds(ledger_db, list(partition_keys()), "run-1", code="v1")
+    assert plan(ledger_db, code="v1").reasons == {}
+
+    ledger_db.execute("insert into intermediate.int_rectification_deductions_assigned "
+                      "values ('2023Q2', 'D-360124-2023Q1-DD01', 0.5, 'open', null)")  # went overdue in 2023Q2
+    overdue = plan(ledger_db, code="v1")
+    assert overdue.reasons == {"2023Q2": REASON_LEDGER, "2023Q3": REASON_DEPENDENT, "2024Q2": REASON_DEPENDENT,
+                               "2023": REASON_DEPENDENT}
+    record_builds(ledger_db, overdue.stale, "run-2", code="v1")
+    ledger_db.execute("update intermediate.int_rectification_deductions_assigned "
+                      "set status = 'closed', closed_at = '2023-05-01'")  # closed late: the row says so
+    assert plan(ledger_db, code="v1").reasons["2023Q2"] == REASON_LEDGER
 
 
 def test_new_scoring_rules_make_every_period_stale(ledger_db):

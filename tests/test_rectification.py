@@ -52,10 +52,10 @@ def test_items_are_reported_closed_or_sent_back_in_order(ledger, reference, tmp_
 
 def test_the_cli_opens_and_closes_an_item(tmp_path, capsys):
     home = str(tmp_path / "home")
-    assert main(["rectify", "open", "--unit", "360124", "--period", "2024q4", "--problem", "台账不全",
+    assert main(["rectify", "open", "--unit", "360124", "--period", "2024q4", "--problem", "台账不全", "--no-run",
                  "--deadline", "2025-03-01", "--home", home]) == 0
     item = capsys.readouterr().out.split()[1]
     assert item.startswith("ZG")
-    assert main(["rectify", "close", item, "--home", home]) == 0
+    assert main(["rectify", "close", item, "--no-run", "--home", home]) == 0
     assert main(["rectify", "send-back", item, "--note", "x", "--home", home]) == 2
     assert "已销号" in capsys.readouterr().err

@@ -19,10 +19,10 @@ from orchestration.defs.ingest import WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
-from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
+from orchestration.lifecycle import FROZEN, LEDGER_MARTS, ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
-                                   scored_code_versions)
+from orchestration.periods import (begin_scoring, code_version, is_year, periods_with_returns, record_builds,
+                                   scored_code_versions, costed_by_findings)
 from orchestration.warehouse import connect, ensure_raw_tables
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
@@ -80,6 +80,29 @@ def dbt_build_args(home: Home, periods: list[str] | None = None, full_refresh: b
     args = ["build", "--vars", json.dumps(dbt_vars(home, periods))]
     args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     return args + ["--full-refresh"] if full_refresh else args
+
+
+def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str, frozen: list[str]) -> None:
+    """After a finalisation opened ledger items from the official results: rebuild the ledger
+    marts, and re-score the quarters whose overdue deductions they change (with the quarters
+    compared with them), so both show in this run, not one nightly run later."""
+    def build(args: list[str]) -> None:
+        dbt_resource().cli(args, target_path=dbt_target(home, "ledger")).wait()
+
+    build(["build", "--vars", json.dumps(dbt_vars(home)), "--select", " ".join(LEDGER_MARTS),
+           "--exclude-resource-type", "unit_test"])
+    context.log.info("整改台账已更新 / rectification ledger marts rebuilt: %s", ", ".join(LEDGER_MARTS))
+    with connect(home.warehouse) as con:
+        stale = costed_by_findings(con, frozen)
+        if stale:
+            begin_scoring(con, stale, context.run.run_id)
+    if not stale:
+        return
+    context.log.info("逾期扣分有变化，重算 / overdue deductions changed, re-scoring %s", ", ".join(stale))
+    build(dbt_build_args(home, stale, unit_tests=False) + ["--select", PERIOD_SELECTOR])
+    with connect(home.warehouse) as con:
+        settle_final_periods(con, stale, context.run.run_id)
+        record_builds(con, stale, context.run.run_id, code)
 
 
 def dbt_target(home: Home, models: str) -> Path:
@@ -183,7 +206,11 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
     with connect(home.warehouse) as con:
         # Final periods: frozen on their first scoring after 定稿; later re-scorings only write the
         # comparison and the official rows are put back (orchestration.lifecycle).
-        for period, outcome in settle_final_periods(con, periods, context.run.run_id).items():
+        settled = settle_final_periods(con, periods, context.run.run_id)
+        for period, outcome in settled.items():
             context.log.info("%s: %s", period, outcome)
         recorded = record_builds(con, context.partition_keys, context.run.run_id, code)
     context.log.info("ledger: %d period(s) recorded as scored", len(recorded))
+    frozen = [period for period, outcome in settled.items() if outcome == FROZEN and not is_year(period)]
+    if frozen:
+        follow_finalisation(context, home, code, frozen)

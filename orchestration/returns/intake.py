@@ -169,14 +169,27 @@ def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> N
 
 def intake(home: Home, reference: Reference) -> IntakeReport:
     """Judge every archived file without a verdict, quarantine the rejected, record all."""
-    items = pending_files(home)
+    from orchestration.rectification_return import take_rectification_returns, without_judged
+
+    items = without_judged(home, pending_files(home))
     report = IntakeReport()
     if not items:
         return report
     validator = ReturnValidator(reference, docs_dir=home.root)
+    # 整改情况报送表: judged by their own suite and recorded in the ledger (issue 12)
+    items, ledger_verdicts, ledger_runs = take_rectification_returns(home, reference, items, validator)
+    for file_name, verdict in ledger_verdicts.items():
+        if verdict.status == "accepted":
+            report.accepted.append(file_name)
+        else:
+            report.rejected[file_name] = verdict.issues[0].describe()
+    if not items:
+        report.suite_runs = ledger_runs
+        return report
     current = current_values(home)
     submissions = [Submission.of(f) for f in items]
     verdicts, report.suite_runs = judge(submissions, validator, load_history(home), current.reported)
+    report.suite_runs += ledger_runs
     report.data_docs = str(validator.docs_index) if validator.docs_index else None
     for item, submission, verdict in zip(items, submissions, verdicts):
         summary = None

@@ -91,5 +91,6 @@ select
     grade,
     grade_en,
     light,
-    is_rankable
+    is_rankable,
+    overdue_deduction
 from graded

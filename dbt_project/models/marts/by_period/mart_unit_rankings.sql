@@ -51,7 +51,8 @@ select
     cast(coverage.missing_indicators as varchar) as missing_indicators,
     cast(coverage.missing_parts as varchar)     as missing_parts,
     cast(coalesce(coverage.is_final, false) as boolean) as is_final,
-    cast(case when coverage.is_final then '定稿' else '暂定（公示）' end as varchar) as result_status
+    cast(case when coverage.is_final then '定稿' else '暂定（公示）' end as varchar) as result_status,
+    cast(ranked.overdue_deduction as double)    as overdue_deduction
 from ranked
 inner join units
     on units.unit_code = ranked.unit_code
