@@ -17,6 +17,7 @@ from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
 from orchestration.defs.reports import period_reports
 from orchestration.defs.resources import WuxingHome
+from orchestration.defs.uncertainty import rank_uncertainty, uncertainty_job
 from orchestration.home import Home
 
 
@@ -25,9 +26,9 @@ def build_definitions(home: Home) -> dg.Definitions:
     """The definitions wired to one home folder."""
     return dg.Definitions(
         assets=[archived_returns, validated_returns, dbt_reference_models, period_plan, dbt_period_models,
-                published_marts, period_reports],
+                published_marts, period_reports, rank_uncertainty],
         asset_checks=freshness_checks,
-        jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job],
+        jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job, uncertainty_job],
         schedules=[nightly_schedule],
         sensors=[new_return_sensor, score_changed_periods, freshness_sensor, alert_on_run_failure,
                  alert_on_check_failure, rescore_after_period_decision],
