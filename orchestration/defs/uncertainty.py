@@ -42,5 +42,4 @@ def rank_uncertainty(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 
 uncertainty_job = dg.define_asset_job(
     "rank_uncertainty_job", selection=dg.AssetSelection.assets(rank_uncertainty, published_marts),
-    partitions_def=period_partitions,
     description="计算一个期次的名次不确定性并发布 / Rank uncertainty of one period, then publish.")
