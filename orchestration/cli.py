@@ -172,9 +172,17 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Generate the demo returns and run the whole pipeline once."""
+    """Generate the demo returns and run the whole pipeline once, then the rank uncertainty of
+    the demo's last quarter (so the published demo marts hold one example)."""
     cmd_generate_demo(args)
-    return cmd_run(args)
+    code = cmd_run(args)
+    if code:
+        return code
+    from orchestration import uncertainty
+
+    period = uncertainty.latest_quarter(_home(args))
+    return uncertainty_of(_home(args), period, uncertainty.DEFAULT_REPLICATIONS,
+                          uncertainty.DEFAULT_SEED) if period else 0
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -585,6 +593,10 @@ def parser() -> argparse.ArgumentParser:
     serve = add("serve", cmd_serve, "production: the Dagster webserver and daemon, supervised")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=3000)
+    uncertain = add("uncertainty", cmd_uncertainty, "rank uncertainty and sensitivity of one quarter, then publish")
+    uncertain.add_argument("period", help="quarter, e.g. 2024Q4")
+    uncertain.add_argument("--replications", type=int, default=500, help="replications (default 500)")
+    uncertain.add_argument("--seed", type=int, default=18, help="random seed (default 18)")  # uncertainty.DEFAULT_*
     for name in ("demo", "run", "score", "finalize", "reopen"):
         sub.choices[name].add_argument("-v", "--verbose", action="store_true",
                                        help="show the full log live (always written to <home>/logs/)")
@@ -594,6 +606,34 @@ def parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument("--no-run", action="store_true",
                                        help="only record it; the marts show it after the next run")
     return top
+
+
+def uncertainty_of(home: Home, period: str, replications: int, seed: int) -> int:
+    """Run the rank_uncertainty job (the asset the UI materialises) for one period, then publish."""
+    from orchestration.console import RunConsole
+    from orchestration.definitions import build_definitions
+    from orchestration.defs.uncertainty import REPLICATIONS_TAG, SEED_TAG
+    from orchestration.instance import instance_for
+
+    job = build_definitions(home).resolve_job_def("rank_uncertainty_job")
+    tags = {"dagster/partition": period, REPLICATIONS_TAG: str(replications), SEED_TAG: str(seed)}
+    with RunConsole(home, False) as view:
+        view.say(f"名次不确定性 / rank uncertainty {period}: {replications} 次重复 replications, seed {seed}")
+        ok = _execute(home, instance_for(home), job, tags, view).success
+    if not ok:
+        view.say("不确定性分析失败 / the uncertainty analysis failed", error=True)
+        return 1
+    return 0
+
+
+def cmd_uncertainty(args: argparse.Namespace) -> int:
+    """Rank uncertainty and sensitivity of one quarter (mart_rank_uncertainty, mart_rank_sensitivity)."""
+    from orchestration.periods import partition_keys
+
+    if args.period not in partition_keys():
+        print(f"未知期次 / unknown period: {args.period} (例 e.g. 2024Q3)", file=sys.stderr)
+        return 2
+    return uncertainty_of(_home(args), args.period, args.replications, args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:

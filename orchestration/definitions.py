@@ -17,6 +17,7 @@ from orchestration.defs.publish import published_marts
 from orchestration.defs.quality import validated_returns
 from orchestration.defs.reports import period_reports
 from orchestration.defs.resources import WuxingHome
+from orchestration.defs.uncertainty import rank_uncertainty, uncertainty_job
 from orchestration.home import Home
 
 
@@ -26,9 +27,9 @@ def build_definitions(home: Home) -> dg.Definitions:
     return dg.Definitions(
         assets=[archived_returns, validated_returns, dbt_reference_models, period_plan,
                 with_home_partitions(dbt_period_models, home), published_marts,
-                with_home_partitions(period_reports, home)],
+                with_home_partitions(period_reports, home), with_home_partitions(rank_uncertainty, home)],
         asset_checks=freshness_checks,
-        jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job],
+        jobs=[nightly_job, score_periods_job, finalize_period_job, reopen_period_job, uncertainty_job],
         schedules=[nightly_schedule],
         sensors=[new_return_sensor, score_changed_periods, freshness_sensor, alert_on_run_failure,
                  alert_on_check_failure, rescore_after_period_decision],

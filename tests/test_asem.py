@@ -313,3 +313,90 @@ def test_asem_effective_weights_sum_to_one(asem_run: Path) -> None:
     # 1/7 of Physical where ConSpeed is missing (excluded, its weight re-normalised)
     assert lpi[0] == pytest.approx(1 / 2 * 1 / 5 * 1 / 8)
     assert lpi[1] == pytest.approx(1 / 2 * 1 / 5 * 1 / 7)
+
+
+# --- Statistical audit (issue 18): mart_framework_audit and mart_indicator_correlations against an
+# independent numpy/scipy computation from the ASEM data. COINr's definitions: skewness = sample
+# G1 (COINr skew = Excel SKEW = scipy skew(bias=False)), kurtosis = sample excess G2 (COINr kurt =
+# Excel KURT = scipy kurtosis(bias=False)), of the raw values present; Pearson correlations over
+# pairwise complete units; Cronbach's alpha and PCA over complete cases, sample variances, PCA on
+# standardised indicators (prcomp scale = TRUE), share = first eigenvalue / sum.
+
+def _audit_reference(data: pd.DataFrame, meta: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, list[str]]]:
+    """The official version's normalised indicators and aggregates (independent of the warehouse),
+    and each dimension's (sub-index's) indicators."""
+    scores = _expected(data, meta, "weighted_mean", 0)  # OFFICIAL's aggregation and min-max
+    parent = meta.set_index("iCode").Parent
+    level = meta.set_index("iCode").Level
+    leaves = meta.iCode[meta.Type == "Indicator"]
+    dimension_of = {code: parent[parent[code]] for code in leaves}
+    members = {dim: [c.upper() for c in leaves if dimension_of[c] == dim] for dim in level[level == 3.0].index}
+    return scores, members
+
+
+def test_asem_audit_matches_independent_computation(asem_run: Path, asem) -> None:
+    """Skewness, kurtosis, coverage, Cronbach's alpha and the first principal component's share
+    per dimension equal scipy/numpy to 1e-9; the outlier flag follows COINr's rule."""
+    from scipy import linalg, stats
+
+    data, meta = asem
+    scores, members = _audit_reference(data, meta)
+    with duckdb.connect(str(asem_run), read_only=True) as con:
+        audit = con.execute("select * from marts.mart_framework_audit where period = ? and framework_version = ?",
+                            [PERIOD, OFFICIAL]).df().set_index("node_code")
+    raw = data.set_index("uCode")
+    for code in meta.iCode[meta.Type == "Indicator"]:
+        row, values = audit.loc[code.upper()], raw[code].dropna()
+        assert row.level == "indicator" and row.n_units == 51 and row.n_present == len(values)
+        assert row.coverage == pytest.approx(len(values) / 51, abs=EXACT)
+        assert row.skewness == pytest.approx(stats.skew(values, bias=False), abs=EXACT)
+        assert row["kurtosis"] == pytest.approx(stats.kurtosis(values, bias=False), abs=EXACT)
+        assert row.is_outlier_suspect == (abs(row.skewness) > 2 and row["kurtosis"] > 3.5)
+    assert audit.is_outlier_suspect.any() and not audit.is_outlier_suspect.all()  # the rule discriminates
+    for dimension, codes in members.items():
+        table = pd.DataFrame({code: scores[code] for code in codes}) / 100
+        complete = table.dropna()
+        k, row = len(codes), audit.loc[dimension]
+        alpha = k / (k - 1) * (1 - complete.var(ddof=1).sum() / complete.sum(axis=1).var(ddof=1))
+        standardised = (complete - complete.mean()) / complete.std(ddof=1)
+        singular = linalg.svd(standardised.to_numpy(), compute_uv=False)
+        assert (row.level, row.n_indicators, row.n_complete_units) == ("dimension", k, len(complete))
+        assert row.cronbach_alpha == pytest.approx(alpha, abs=EXACT)
+        assert row.first_pc_share == pytest.approx(singular[0] ** 2 / (singular ** 2).sum(), abs=EXACT)
+        assert row.coverage == pytest.approx(table.notna().sum().sum() / (51 * k), abs=EXACT)
+        # two sub-indices of weight 1 under the index
+        assert row.nominal_weight == pytest.approx(1 / 2, abs=EXACT)
+
+
+def test_asem_correlations_match_independent_computation(asem_run: Path, asem) -> None:
+    """Each indicator's Pearson correlation with its dimension, the index and the other indicators
+    of its dimension equals scipy's to 1e-9, and the flags follow the thresholds."""
+    from scipy import stats
+
+    data, meta = asem
+    scores, members = _audit_reference(data, meta)
+    with duckdb.connect(str(asem_run), read_only=True) as con:
+        corr = con.execute("select * from marts.mart_indicator_correlations where period = ? and framework_version = ?",
+                           [PERIOD, OFFICIAL]).df()
+    got = corr.set_index(["indicator_code", "compared_with", "compared_code"])
+
+    def pearson(x: pd.Series, y: pd.Series) -> tuple[int, float]:
+        both = pd.concat([x, y], axis=1).dropna()
+        return len(both), stats.pearsonr(both.iloc[:, 0], both.iloc[:, 1]).statistic
+
+    expected_flags = {}
+    for dimension, codes in members.items():
+        for code in codes:
+            for kind, other, series in (("dimension", dimension, scores[dimension]), ("composite", "composite", scores["Index"])):
+                n, r = pearson(scores[code], series)
+                row = got.loc[(code, kind, other)]
+                assert row.n_units == n and row.correlation == pytest.approx(r, abs=EXACT)
+                expected_flags[(code, kind, other)] = "negative" if r < -0.1 else "near_zero" if abs(r) <= 0.1 else None
+            for other in (c for c in codes if c > code):
+                n, r = pearson(scores[code], scores[other])
+                row = got.loc[(code, "indicator", other)]
+                assert row.n_units == n and row.correlation == pytest.approx(r, abs=EXACT)
+                expected_flags[(code, "indicator", other)] = "redundant" if r > 0.92 else None
+    assert len(got) == len(expected_flags)
+    assert {key: (None if pd.isna(flag) else flag) for key, flag in got.flag.items()} == expected_flags
+    assert set(expected_flags.values()) > {None}, "ASEM has flagged correlations"

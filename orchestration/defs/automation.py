@@ -40,7 +40,7 @@ with warnings.catch_warnings():
 nightly_job = dg.define_asset_job(
     "nightly",
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(dbt_period_models, period_reports)
-    - dg.AssetSelection.checks(*freshness_checks),
+    - dg.AssetSelection.checks(*freshness_checks) - dg.AssetSelection.groups("uncertainty"),
     description="收文归档 → 校验 → 参考数据与收文日志 → 计分计划 → 发布；随后按计划重算有变化的期次 / "
                 "Archive, validate, reference models and return log, plan, publish; then the "
                 "stale periods are re-scored by `score_periods` runs.")

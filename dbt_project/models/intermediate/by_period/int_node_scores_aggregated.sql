@@ -1,7 +1,7 @@
 {#- Levels are unrolled from the deepest possible one up to the root; `framework_max_depth`
     bounds the depth (the data test framework_depth_within_limit guards it). -#}
 {%- set max_depth = var('framework_max_depth', 8) -%}
--- Rule 5 (aggregation up the tree). For each scoring run and aggregate node, from its children
+-- Rule 5 (aggregation up the tree; the CTEs in macros/node_aggregation.sql). For each scoring run and aggregate node, from its children
 -- (indicators and lower nodes) that appear for the unit (NA indicators do not appear):
 --   counted child  : has a ratio (an excluded missing indicator or an empty node has none)
 --   weighted_mean  : ratio = sum(w x r) / sum(w) over counted children (weights re-normalised)
@@ -55,71 +55,7 @@ leaf_rows as (
        and node_positions.node_code = leaf_scores.indicator_code
 ),
 
-{% for depth in range(max_depth, -1, -1) %}
-children_of_depth_{{ depth }} as (
-    select * from leaf_rows where depth = {{ depth + 1 }}
-    {% if depth < max_depth %}
-    union all
-    select * from nodes_of_depth_{{ depth + 1 }}
-    {% endif %}
-),
-
-nodes_of_depth_{{ depth }}_unscored as (
-    select
-        children.unit_code,
-        children.period,
-        children.framework_version,
-        any_value(children.is_official)     as is_official,
-        any_value(children.tier)            as tier,
-        any_value(children.peer_group)      as peer_group,
-        aggregate_nodes.node_code,
-        aggregate_nodes.parent_code,
-        aggregate_nodes.depth,
-        false                               as is_leaf,
-        coalesce(aggregate_nodes.weight,
-                 case when aggregate_nodes.aggregation = 'sum'
-                      then sum(children.weight::decimal(38, 18))::double
-                      else sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double end
-        )                                   as weight,
-        case aggregate_nodes.aggregation
-            when 'sum' then
-                sum((children.weight * children.ratio)::decimal(38, 18)) filter (where children.is_counted)::double
-                / nullif(sum(children.weight::decimal(38, 18))::double, 0)
-            when 'geometric_mean' then
-                case when min(children.ratio) filter (where children.is_counted) = 0 then 0.0
-                     else exp(sum((children.weight * ln(case when children.ratio > 0 then children.ratio end))::decimal(38, 18)) filter (where children.is_counted)::double
-                              / nullif(sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double, 0)) end
-            else
-                sum((children.weight * children.ratio)::decimal(38, 18)) filter (where children.is_counted)::double
-                / nullif(sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double, 0)
-        end                                 as ratio,
-        null::boolean                       as is_counted,
-        null::double                        as points,
-        sum(children.weight::decimal(38, 18))::double                                           as children_weight,
-        sum(children.weight::decimal(38, 18)) filter (where children.is_counted)::double        as children_counted_weight
-    from children_of_depth_{{ depth }} as children
-    inner join aggregate_nodes
-        on aggregate_nodes.framework_version = children.framework_version
-       and aggregate_nodes.node_code = children.parent_code
-       and aggregate_nodes.depth = {{ depth }}
-    group by children.unit_code, children.period, children.framework_version,
-             aggregate_nodes.node_code, aggregate_nodes.parent_code, aggregate_nodes.depth,
-             aggregate_nodes.weight, aggregate_nodes.aggregation
-),
-
-nodes_of_depth_{{ depth }} as (
-    select
-        * replace (ratio is not null as is_counted, ratio * weight as points)
-    from nodes_of_depth_{{ depth }}_unscored
-),
-
-{% endfor %}
-all_aggregates as (
-    {% for depth in range(0, max_depth + 1) %}
-    select * from nodes_of_depth_{{ depth }}
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
-),
+{{ aggregate_tree(max_depth) }}
 
 aggregates_scored as (
     select * from all_aggregates
