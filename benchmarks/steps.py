@@ -27,16 +27,21 @@ def fixed(home: Home) -> dict:
 
 
 def reference(home: Home) -> dict:
-    """The reference build as asset `dbt_reference_models` runs it."""
+    """The reference build as asset `dbt_reference_models` runs it (skipped when unchanged)."""
     from orchestration.defs.dbt import REFERENCE_EXCLUDE, dbt_build_args, dbt_resource, dbt_target
     from orchestration.lifecycle import ensure_lifecycle_tables
+    from orchestration.reference_state import record_reference_build, reference_state
     from orchestration.warehouse import connect
 
     with connect(home.warehouse) as con:
         ensure_lifecycle_tables(con)
-    args = dbt_build_args(home) + ["--exclude", REFERENCE_EXCLUDE]
-    dbt_resource().cli(args, target_path=dbt_target(home, "reference")).wait()
-    return {}
+    args = dbt_build_args(home)
+    fingerprint, unchanged = reference_state(home.warehouse, home.framework, args)
+    if not unchanged:
+        dbt_resource().cli(args + ["--exclude", REFERENCE_EXCLUDE], target_path=dbt_target(home, "reference")).wait()
+        with connect(home.warehouse) as con:
+            record_reference_build(con, fingerprint, "benchmark")
+    return {"skipped": unchanged}
 
 
 def periods(home: Home) -> dict:

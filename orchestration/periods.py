@@ -227,12 +227,6 @@ def periods_in_progress(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select period from ops.periods_in_progress").fetchall()}
 
 
-def scored_code_versions(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The code versions the ledger's periods were scored with (empty before any scoring)."""
-    ensure_ledger(con)
-    return {row[0] for row in con.execute("select distinct code_version from ops.period_builds").fetchall()}
-
-
 def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None,
                   code: str | None = None) -> list[str]:
     """Record that `keys` were just scored from the current returns; returns the keys recorded."""

@@ -94,7 +94,8 @@ def test_a_scoring_run_limits_dbt_to_its_periods_unless_it_covers_them_all(tmp_p
     assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home, ["2024Q2"])
     assert json.loads(args[2])["periods"] == ["2024Q2"] and "--full-refresh" not in args
     assert "periods" not in json.loads(dbt_build_args(home, None, full_refresh=True)[2])
-    assert dbt_build_args(home, ["2024Q2"], unit_tests=False)[-2:] == ["--exclude-resource-type", "unit_test"]
+    assert dbt_build_args(home, ["2024Q2"])[-2:] == ["--exclude-resource-type", "unit_test"]
+    assert "unit_test" not in dbt_build_args(home, ["2024Q2"], unit_tests=True)
 
 
 def _period_tables(database) -> dict[str, list[tuple]]:

@@ -21,8 +21,8 @@ from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.periods import (begin_scoring, code_version, periods_with_returns, record_builds,
-                                   scored_code_versions)
+from orchestration.periods import begin_scoring, code_version, periods_with_returns, record_builds
+from orchestration.reference_state import record_reference_build, reference_state
 from orchestration.warehouse import connect, ensure_raw_tables
 
 VALIDATED_RETURNS = dg.AssetKey("validated_returns")
@@ -72,8 +72,9 @@ def dbt_vars(home: Home, periods: list[str] | None = None) -> dict[str, Any]:
 
 
 def dbt_build_args(home: Home, periods: list[str] | None = None, full_refresh: bool = False,
-                   unit_tests: bool = True) -> list[str]:
-    """Arguments of the `dbt build` a run executes (models, data tests and unit tests).
+                   unit_tests: bool = False) -> list[str]:
+    """Arguments of the `dbt build` a run executes (models and data tests; the unit tests check
+    the SQL, not the data, and run in the test suite: tests/test_pipeline.py).
 
     `periods` limits the period-keyed models to those partitions (macros/periods.sql).
     """
@@ -155,11 +156,21 @@ translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
             exclude=REFERENCE_EXCLUDE, name="dbt_reference_models", pool=WAREHOUSE_POOL)
 def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
-    """Seeds, staging, the framework tree, return versions, the return log and the dimensions."""
+    """Seeds, staging, the framework tree, return versions, the return log and the dimensions;
+    skipped (each asset reported unchanged) when nothing it reads changed since its last success."""
     home = wuxing.home
+    args = dbt_build_args(home)
     with connect(home.warehouse) as con:
         ensure_lifecycle_tables(con)
-    yield from dbt.cli(dbt_build_args(home), context=context, target_path=dbt_target(home, "reference")).stream()
+    fingerprint, unchanged = reference_state(home.warehouse, home.framework, args)
+    if unchanged:
+        context.log.info("reference models unchanged (fingerprint %s): dbt build skipped", fingerprint)
+        for key in context.selected_asset_keys:
+            yield dg.MaterializeResult(asset_key=key, metadata={"unchanged": True, "fingerprint": fingerprint})
+        return
+    yield from dbt.cli(args, context=context, target_path=dbt_target(home, "reference")).stream()
+    with connect(home.warehouse) as con:
+        record_reference_build(con, fingerprint, context.run.run_id)
 
 
 @dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
@@ -173,12 +184,9 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
         ensure_raw_tables(con)
         ensure_lifecycle_tables(con)
         periods = periods_to_build(context.partition_keys, periods_with_returns(con))
-        # Unit tests check the SQL, not the data: they run with every full rebuild and whenever
-        # the scoring code changed since the periods were last scored.
-        unit_tests = periods is None or scored_code_versions(con) != {code}
         begin_scoring(con, context.partition_keys, context.run.run_id)
     context.log.info("scoring %s", "every period (full rebuild)" if periods is None else ", ".join(periods))
-    args = dbt_build_args(home, periods, full_refresh=periods is None, unit_tests=unit_tests)
+    args = dbt_build_args(home, periods, full_refresh=periods is None)
     yield from dbt.cli(args, context=context, target_path=dbt_target(home, "periods")).stream()
     with connect(home.warehouse) as con:
         # Final periods: frozen on their first scoring after 定稿; later re-scorings only write the
