@@ -50,7 +50,7 @@ def periods(home: Home) -> dict:
     from orchestration.defs.dbt import PERIOD_SELECTOR, dbt_build_args, dbt_resource, dbt_target
     from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
     from orchestration.periods import (begin_scoring, code_version, in_partition_order, periods_with_returns,
-                                       record_builds)
+                                       record_builds, select_periods)
     from orchestration.warehouse import connect, ensure_raw_tables
 
     code = code_version(home.framework)
@@ -58,8 +58,9 @@ def periods(home: Home) -> dict:
         ensure_raw_tables(con)
         ensure_lifecycle_tables(con)
         keys = in_partition_order(periods_with_returns(con))
+        select_periods(con, None)
         begin_scoring(con, keys, "benchmark")
-    args = dbt_build_args(home, None, full_refresh=True) + ["--select", PERIOD_SELECTOR]
+    args = dbt_build_args(home, full_refresh=True) + ["--select", PERIOD_SELECTOR]
     dbt_resource().cli(args, target_path=dbt_target(home, "periods")).wait()
     with connect(home.warehouse) as con:
         settle_final_periods(con, None, "benchmark")

@@ -90,12 +90,12 @@ def test_a_scoring_run_limits_dbt_to_its_periods_unless_it_covers_them_all(tmp_p
     with_returns = {"2024Q1", "2024Q2", "2024"}
     assert periods_to_build(["2024Q2", "2024Q1"], with_returns) == ["2024Q1", "2024Q2"]
     assert periods_to_build(["2024Q1", "2024Q2", "2024Q3", "2024"], with_returns) is None
-    args = dbt_build_args(home, ["2024Q2"])
-    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home, ["2024Q2"])
-    assert json.loads(args[2])["periods"] == ["2024Q2"] and "--full-refresh" not in args
-    assert "periods" not in json.loads(dbt_build_args(home, None, full_refresh=True)[2])
-    assert dbt_build_args(home, ["2024Q2"])[-2:] == ["--exclude-resource-type", "unit_test"]
-    assert "unit_test" not in dbt_build_args(home, ["2024Q2"], unit_tests=True)
+    args = dbt_build_args(home)
+    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home)
+    assert "periods" not in json.loads(args[2]) and "--full-refresh" not in args
+    assert "--full-refresh" in dbt_build_args(home, full_refresh=True)
+    assert dbt_build_args(home)[-2:] == ["--exclude-resource-type", "unit_test"]
+    assert "unit_test" not in dbt_build_args(home, unit_tests=True)
 
 
 def _period_tables(database) -> dict[str, list[tuple]]:

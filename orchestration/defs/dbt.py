@@ -21,7 +21,7 @@ from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.periods import begin_scoring, code_version, periods_with_returns, record_builds
+from orchestration.periods import begin_scoring, code_version, periods_with_returns, record_builds, select_periods
 from orchestration.reference_state import record_reference_build, reference_state
 from orchestration.warehouse import connect, ensure_raw_tables
 
@@ -62,23 +62,21 @@ def seed_path(home: Home) -> str:
     return relative
 
 
-def dbt_vars(home: Home, periods: list[str] | None = None) -> dict[str, Any]:
-    """dbt variables for a home: where the warehouse is, its framework folder unless it is the
-    default (seeds/) and, for a limited run, which periods."""
+def dbt_vars(home: Home) -> dict[str, Any]:
+    """dbt variables for a home: where the warehouse is and its framework folder unless it is the
+    default (seeds/). The same on every run of a home, so dbt's partial parse holds; the periods
+    of a run are data (orchestration.periods.select_periods)."""
     variables: dict[str, Any] = {"warehouse_path": str(home.warehouse)}
     if home.framework != SEEDS_DIR:
         variables["seed_path"] = seed_path(home)
-    return variables if periods is None else {**variables, "periods": list(periods)}
+    return variables
 
 
-def dbt_build_args(home: Home, periods: list[str] | None = None, full_refresh: bool = False,
-                   unit_tests: bool = False) -> list[str]:
+def dbt_build_args(home: Home, full_refresh: bool = False, unit_tests: bool = False) -> list[str]:
     """Arguments of the `dbt build` a run executes (models and data tests; the unit tests check
     the SQL, not the data, and run in the test suite: tests/test_pipeline.py).
-
-    `periods` limits the period-keyed models to those partitions (macros/periods.sql).
     """
-    args = ["build", "--vars", json.dumps(dbt_vars(home, periods))]
+    args = ["build", "--vars", json.dumps(dbt_vars(home))]
     args += [] if unit_tests else ["--exclude-resource-type", "unit_test"]
     return args + ["--full-refresh"] if full_refresh else args
 
@@ -184,9 +182,10 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wu
         ensure_raw_tables(con)
         ensure_lifecycle_tables(con)
         periods = periods_to_build(context.partition_keys, periods_with_returns(con))
+        select_periods(con, periods)
         begin_scoring(con, context.partition_keys, context.run.run_id)
     context.log.info("scoring %s", "every period (full rebuild)" if periods is None else ", ".join(periods))
-    args = dbt_build_args(home, periods, full_refresh=periods is None)
+    args = dbt_build_args(home, full_refresh=periods is None)
     yield from dbt.cli(args, context=context, target_path=dbt_target(home, "periods")).stream()
     with connect(home.warehouse) as con:
         # Final periods: frozen on their first scoring after 定稿; later re-scorings only write the
