@@ -98,6 +98,21 @@ def test_a_scoring_run_limits_dbt_to_its_periods_unless_it_covers_them_all(tmp_p
     assert "unit_test" not in dbt_build_args(home, unit_tests=True)
 
 
+def test_the_periods_of_a_run_are_data_not_dbt_vars(tmp_path):
+    """The run writes its periods into ops.scoring_selection (a row '*' for all of them), so the
+    dbt arguments stay the same between runs and dbt's partial parse holds."""
+    from orchestration.periods import select_periods
+
+    home = Home.resolve(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        select_periods(con, ["2024Q4", "2024"])
+        assert sorted(con.execute("select * from ops.scoring_selection").fetchall()) == [
+            ("2024", "year"), ("2024Q4", "quarter")]
+        select_periods(con, None)
+        assert con.execute("select * from ops.scoring_selection").fetchall() == [("*", "*")]
+    assert dbt_build_args(home) == dbt_build_args(home)  # nothing run-specific in the arguments
+
+
 def _period_tables(database) -> dict[str, list[tuple]]:
     with duckdb.connect(str(database), read_only=True) as con:
         return {table: con.execute(f"select * from {table} order by all").fetchall() for table in PERIOD_TABLES}
