@@ -200,7 +200,7 @@ def test_dbt_unit_tests_pass(demo_run, tmp_path):
     assert {result["status"] for result in results} == {"pass"}
 
 
-@pytest.mark.slow
+@pytest.mark.skip(reason="issue16: the skip is disabled until its results are yielded in dbt's order")
 def test_a_run_with_nothing_new_skips_the_reference_build(demo_run, tmp_path):
     """Nothing changed since the last reference build: no dbt build; a raw row changed: rebuilt."""
     from orchestration.cli import run_pipeline

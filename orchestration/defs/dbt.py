@@ -173,11 +173,9 @@ def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
     with connect(home.warehouse) as con:
         ensure_lifecycle_tables(con)
     fingerprint, unchanged = reference_state(home.warehouse, home.framework, args)
-    if unchanged:
-        context.log.info("reference models unchanged (fingerprint %s): dbt build skipped", fingerprint)
-        for key in context.selected_asset_keys:
-            yield dg.MaterializeResult(asset_key=key, metadata={"unchanged": True, "fingerprint": fingerprint})
-        return
+    # TODO(issue16): skip when `unchanged`; yielding MaterializeResults must follow dbt's
+    # topological order (Dagster refuses otherwise), not done yet: the build still runs.
+    context.log.info("reference fingerprint %s (unchanged: %s)", fingerprint, unchanged)
     yield from dbt.cli(args, context=context, target_path=dbt_target(home, "reference")).stream()
     with connect(home.warehouse) as con:
         record_reference_build(con, fingerprint, context.run.run_id)
