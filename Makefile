@@ -8,7 +8,7 @@ export DO_NOT_TRACK := 1
 export DAGSTER_DISABLE_TELEMETRY := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: install system-deps demo run test ui serve docs clean
+.PHONY: install system-deps demo run test ui serve docs clean bench
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,9 @@ check: install
 
 clean:
 	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs test-artifacts
+
+# Scoring benchmark (benchmarks/README.md): BENCH_SCALE units x BENCH_QUARTERS quarters
+BENCH_SCALE ?= 2000
+BENCH_QUARTERS ?= 2
+bench: install
+	$(BIN)/python -m benchmarks run --scale $(BENCH_SCALE) --quarters $(BENCH_QUARTERS) --intake

@@ -29,6 +29,10 @@ create table if not exists ops.period_builds (
     built_at timestamp not null,
     run_id varchar
 );
+create table if not exists ops.scoring_selection (
+    period varchar not null,
+    grain varchar not null
+);
 create table if not exists ops.periods_in_progress (
     period varchar primary key,
     run_id varchar,
@@ -262,17 +266,21 @@ def begin_scoring(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
         con.execute("insert or replace into ops.periods_in_progress values (?, ?, ?)", [key, run_id, now])
 
 
+def select_periods(con: duckdb.DuckDBPyConnection, keys: list[str] | None) -> None:
+    """Tell the period models which partitions the next build covers (macros/periods.sql):
+    `keys` (quarters and years), or every period when None."""
+    ensure_ledger(con)
+    con.execute("delete from ops.scoring_selection")
+    rows = [("*", "*")] if keys is None else [(key, "year" if is_year(key) else "quarter") for key in keys]
+    if rows:
+        con.executemany("insert into ops.scoring_selection values (?, ?)", rows)
+
+
 def periods_in_progress(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Periods whose last scoring run began and did not finish (failed or killed)."""
     if not table_exists(con, "ops", "periods_in_progress"):
         return set()
     return {row[0] for row in con.execute("select period from ops.periods_in_progress").fetchall()}
-
-
-def scored_code_versions(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """The code versions the ledger's periods were scored with (empty before any scoring)."""
-    ensure_ledger(con)
-    return {row[0] for row in con.execute("select distinct code_version from ops.period_builds").fetchall()}
 
 
 def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None,

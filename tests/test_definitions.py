@@ -36,3 +36,14 @@ def test_dbt_build_args_point_at_the_home_warehouse(tmp_path):
     assert args[0] == "build"
     assert json.loads(args[args.index("--vars") + 1]) == {"warehouse_path": str(home.warehouse)}
     assert dbt_build_args(home, full_refresh=True)[-1] == "--full-refresh"
+
+
+def test_the_dbt_resource_knows_its_dbt_version_without_a_subprocess():
+    """The version dagster-dbt would ask `dbt --version` for is the installed dbt-core's."""
+    import subprocess
+
+    from orchestration.defs.dbt import dbt_resource
+    from orchestration.paths import DBT_EXECUTABLE
+
+    shown = subprocess.run([str(DBT_EXECUTABLE), "--version"], capture_output=True, text=True).stdout
+    assert f"installed: {dbt_resource()._cli_version}" in shown

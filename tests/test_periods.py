@@ -13,7 +13,7 @@ import pytest
 
 from orchestration.defs.dbt import dbt_build_args, dbt_target, dbt_vars, periods_to_build
 from orchestration.home import Home
-from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_LEDGER, REASON_NEW, REASON_RETURNS,
+from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_LEDGER, REASON_NEW, REASON_RETURNS, select_periods,
                                    PeriodPlan, partition_keys, plan, record_builds)
 from orchestration.warehouse import ensure_raw_tables
 from tests.conftest import good_rows, write_csv_return
@@ -156,11 +156,27 @@ def test_a_scoring_run_limits_dbt_to_its_periods_unless_it_covers_them_all(tmp_p
     with_returns = {"2024Q1", "2024Q2", "2024"}
     assert periods_to_build(["2024Q2", "2024Q1"], with_returns) == ["2024Q1", "2024Q2"]
     assert periods_to_build(["2024Q1", "2024Q2", "2024Q3", "2024"], with_returns) is None
-    args = dbt_build_args(home, ["2024Q2"])
-    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home, ["2024Q2"])
-    assert json.loads(args[2])["periods"] == ["2024Q2"] and "--full-refresh" not in args
-    assert "periods" not in json.loads(dbt_build_args(home, None, full_refresh=True)[2])
-    assert dbt_build_args(home, ["2024Q2"], unit_tests=False)[-2:] == ["--exclude-resource-type", "unit_test"]
+    args = dbt_build_args(home)
+    assert args[:2] == ["build", "--vars"] and json.loads(args[2]) == dbt_vars(home)
+    assert "periods" not in json.loads(args[2]) and "--full-refresh" not in args
+    assert "--full-refresh" in dbt_build_args(home, full_refresh=True)
+    assert dbt_build_args(home)[-2:] == ["--exclude-resource-type", "unit_test"]
+    assert "unit_test" not in dbt_build_args(home, unit_tests=True)
+
+
+def test_the_periods_of_a_run_are_data_not_dbt_vars(tmp_path):
+    """The run writes its periods into ops.scoring_selection (a row '*' for all of them), so the
+    dbt arguments stay the same between runs and dbt's partial parse holds."""
+    from orchestration.periods import select_periods
+
+    home = Home.resolve(tmp_path)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        select_periods(con, ["2024Q4", "2024"])
+        assert sorted(con.execute("select * from ops.scoring_selection").fetchall()) == [
+            ("2024", "year"), ("2024Q4", "quarter")]
+        select_periods(con, None)
+        assert con.execute("select * from ops.scoring_selection").fetchall() == [("*", "*")]
+    assert dbt_build_args(home) == dbt_build_args(home)  # nothing run-specific in the arguments
 
 
 def _period_tables(database) -> dict[str, list[tuple]]:
@@ -228,7 +244,9 @@ def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_
 
     full = Home.resolve(tmp_path / "full").ensure()
     shutil.copy(home.warehouse, full.warehouse)
-    dbt_resource().cli([*dbt_build_args(full, None, full_refresh=True), "--select", "tag:period"],
+    with duckdb.connect(str(full.warehouse)) as con:
+        select_periods(con, None)
+    dbt_resource().cli([*dbt_build_args(full, full_refresh=True), "--select", "tag:period"],
                        target_path=full.root / "dbt_target").wait()
     assert _period_tables(full.warehouse) == after
 
