@@ -1,4 +1,4 @@
-"""Validating parsed returns with the Great Expectations suites in `expectations/`.
+"""Validating parsed returns with the Great Expectations suites built from the rule catalogue.
 
 All returns of one type in a batch are validated together in one GX run (one frame, one row per
 data row, tagged with its file), and each failing row is mapped back to its file, sheet and row.
@@ -8,7 +8,6 @@ comparing each value with the unit's last accepted value (history plus earlier r
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -19,18 +18,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.paths import EXPECTATIONS_DIR
 from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.parse import ParsedReturn
+from orchestration.returns.rules import Catalogue, catalogue
 from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import normalise_name, normalise_period
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-SUITE_FOR_TYPE = {layout.RETURN_TYPE_UNIT: "unit_return", layout.RETURN_TYPE_EVALUATION: "evaluation_return"}
-WARNINGS_SUITE = "return_warnings"
+SUITE_FOR_TYPE = catalogue().suite_for_kind
+WARNINGS_SUITE = catalogue().warnings_suite
 HISTORY_COLUMNS = ["unit_code", "period", "indicator_code", "value"]
 
 # Which frame column a failing expectation points at -> the frame column holding what the clerk typed.
@@ -81,12 +80,12 @@ class ReturnValidator:
     """Validates batches of parsed returns against the reference data and the GX suites."""
 
     def __init__(self, reference: Reference, settings: ValidationSettings | None = None,
-                 expectations_dir: Path = EXPECTATIONS_DIR, docs_dir: Path | None = None) -> None:
+                 rules: Catalogue | None = None, docs_dir: Path | None = None) -> None:
         """`docs_dir`: keep each run's results and build GX Data Docs there (the pipeline does);
         None validates in memory only (`wuxing validate`)."""
         self.reference = reference
         self.settings = settings or ValidationSettings.load(seeds_dir=reference.seeds_dir)
-        self.expectations_dir = expectations_dir
+        self.rules = rules or catalogue()
         self.docs_dir = docs_dir
         self._required_cache: dict[tuple[str | None, str], list[str]] = {}
 
@@ -112,10 +111,10 @@ class ReturnValidator:
         return index if index.exists() else None
 
     def suite(self, name: str):
-        """Load a stored suite from `expectations/<name>.json`."""
+        """A suite built from the rule catalogue."""
         import great_expectations as gx
 
-        spec = json.loads((self.expectations_dir / f"{name}.json").read_text(encoding="utf-8"))
+        spec = self.rules.suite(name)
         return gx.ExpectationSuite(name=spec["name"], expectations=spec["expectations"], meta=spec["meta"])
 
     @cached_property
@@ -362,19 +361,10 @@ class ReturnValidator:
         ) for key, item in enumerate(parsed)], runs
 
 
-_EXPECTED_ZH = {
-    "rate": "请填写 0 至 100 的数字（百分点，如 85 或 85%）",
-    "count": "请填写不小于 0 的整数（没有发生的填 0）",
-    "amount": "请填写不小于 0 的数字（没有发生的填 0）",
-    "signed": "请填写数字，负数直接写负号（如 -1.5）",
-    "score": "请填写 0 至 100 的分数",
-    "flag": "是/否类指标请填数字：是填 1，否填 0（不要填文字“是”“否”）",
-}
-
-
 def _expected(value_type: object, allow_na: object, formula: str) -> str:
     """What to write in a value cell of this type (the fix of not_a_number), in Chinese."""
-    text = _EXPECTED_ZH.get(value_type if isinstance(value_type, str) else "", "请填写阿拉伯数字")
+    known = catalogue().value_types.get(value_type if isinstance(value_type, str) else "")
+    text = known["expected_zh"] if known else "请填写阿拉伯数字"
     if allow_na == "true":
         text += "；确实不适用的填“不适用”"
     text += "；说明、附件等内容请写在“备注”列，本列只填数字"
