@@ -84,3 +84,25 @@ def test_indicator_tiers_are_said_once(tmp_path) -> None:
     (bad / "indicators.csv").write_text("indicator_code,tiers\nA1,city|county\n")
     (bad / "framework_indicators.csv").write_text("framework_version,indicator_code,tiers\nv1,A1,city\n")
     assert _tier_contradictions(bad) == ["bad: v1 A1"]
+
+
+def test_python_targets_and_versions_agree_with_the_scoring_sql(demo_run) -> None:
+    """Reference.target (the template's 目标值) picks the target the scoring grid uses, and
+    Reference.official_versions the versions int_scoring_runs_assigned marks official."""
+    import duckdb
+
+    from orchestration.reference import Reference
+
+    reference = Reference.load()
+    with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
+        grid = con.execute("select distinct indicator_code, tier, peer_group, framework_version, target "
+                           "from intermediate.int_scoring_grid_assembled").fetchall()
+        official = con.execute("select distinct period, framework_version from intermediate.int_scoring_runs_assigned "
+                               "where is_official").fetchall()
+    assert grid and official
+    mismatches = [row for row in grid if reference.target(*row[:4]) != row[4]]
+    assert mismatches == []
+    by_period: dict[str, set[str]] = {}
+    for period, version in official:
+        by_period.setdefault(period, set()).add(version)
+    assert {p: set(reference.official_versions(p)) for p in by_period} == by_period
