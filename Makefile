@@ -42,3 +42,21 @@ test: install
 
 clean:
 	rm -rf $(WUXING_HOME) dbt_project/target dbt_project/logs test-artifacts
+
+# Lint (check only) and fix: ruff (lint + format) on the Python, sqlfluff on the dbt SQL.
+LINT_STAMP := $(VENV)/.lint-installed
+$(LINT_STAMP): $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[lint]'
+	touch $@
+
+.PHONY: lint fix
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+fix: $(LINT_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	-$(BIN)/sqlfluff fix dbt_project
+	$(BIN)/sqlfluff lint dbt_project
