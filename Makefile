@@ -58,3 +58,21 @@ BENCH_SCALE ?= 2000
 BENCH_QUARTERS ?= 2
 bench: install
 	$(BIN)/python -m benchmarks run --scale $(BENCH_SCALE) --quarters $(BENCH_QUARTERS) --intake
+
+# Lint (check only) and fix: ruff (lint + format) on the Python, sqlfluff on the dbt SQL.
+LINT_STAMP := $(VENV)/.lint-installed
+$(LINT_STAMP): $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[lint]'
+	touch $@
+
+.PHONY: lint fix
+lint: $(LINT_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+# fix applies every automatic fix; what is left is reported by `make lint`
+fix: $(LINT_STAMP)
+	$(BIN)/ruff check --fix --exit-zero --quiet .
+	$(BIN)/ruff format .
+	$(BIN)/sqlfluff fix dbt_project || true

@@ -30,7 +30,6 @@ ALERTS_LOG = "alerts.log"
 FORMAT_ENV = "WUXING_ALERT_FORMAT"
 FORMATS = ("dingtalk", "wecom")
 TIMEOUT_SECONDS = 5
-LAUNCHED_BY_TAG = "wuxing/launched_by"  # "cli" for `wuxing run`: the CLI alerts for its own runs
 
 
 @dataclass(frozen=True)

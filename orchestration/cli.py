@@ -114,10 +114,10 @@ def _execute(home: Home, instance, job, tags: dict[str, str], view: RunConsole |
 
     from orchestration import alerts
     from orchestration.console import RunConsole
-    from orchestration.defs.ingest import HOST_TAG, PID_TAG
+    from orchestration.defs.constants import HOST_TAG, LAUNCHED_BY_TAG, PID_TAG
 
     view = view or RunConsole.plain(home)
-    tags = {**tags, alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {**tags, LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     run_id = make_new_run_id()
     with view.watch(instance, run_id, job.name):
         result = job.execute_in_process(instance=instance, raise_on_error=False, tags=tags, run_id=run_id)

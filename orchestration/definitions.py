@@ -5,8 +5,7 @@ freshness checks and alert sensors)."""
 from __future__ import annotations
 
 import dagster as dg
-from orchestration.defs.automation import (NIGHTLY_CRON, TIMEZONE, alert_on_check_failure,  # noqa: F401
-                                           alert_on_run_failure, freshness_checks, freshness_sensor,
+from orchestration.defs.automation import (alert_on_check_failure, alert_on_run_failure, freshness_checks, freshness_sensor,
                                            new_return_sensor, nightly_job, nightly_schedule,
                                            score_changed_periods, score_periods_job)
 from orchestration.defs.dbt import dbt_period_models, dbt_reference_models, dbt_resource

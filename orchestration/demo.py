@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from orchestration.clock import BEIJING
+from orchestration.quarters import quarter_start, shift
 from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.writer import Cell, write_return
@@ -98,8 +99,7 @@ def _signature(rng: random.Random, submitted: datetime) -> tuple[str, str, str]:
 
 def _submitted_at(period: str, rng: random.Random, first_day: int, last_day: int) -> datetime:
     """A submission time in the days after the quarter ends (China Standard Time)."""
-    year, quarter = int(period[:4]), int(period[-1])
-    start = datetime(year + quarter // 4, quarter % 4 * 3 + 1, 1, tzinfo=BEIJING)
+    start = datetime.combine(quarter_start(shift(period, 1)), time(), tzinfo=BEIJING)
     return start + timedelta(days=rng.randint(first_day, last_day), hours=rng.randint(8, 17),
                              minutes=rng.randrange(60), seconds=rng.randrange(60))
 

@@ -105,7 +105,7 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     Only runs executing on this host that recorded their process id (`wuxing/pid`, set by the
     first step) are judged; without this, a killed run would hold the warehouse pool forever.
     """
-    from orchestration.defs.ingest import HOST_TAG, PID_TAG
+    from orchestration.defs.constants import HOST_TAG, PID_TAG
 
     host, reaped = socket.gethostname(), []
     records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.paths import DBT_PROJECT_DIR, SEEDS_DIR
+from orchestration.quarters import COMPARED_OFFSETS, shift
 from orchestration.warehouse import table_exists
 
 LEDGER_DDL = """
@@ -115,11 +116,6 @@ def code_version(seeds_dir: Path = SEEDS_DIR) -> str:
     return digest.hexdigest()[:16]
 
 
-def _shift(quarter: str, quarters: int) -> str:
-    index = int(quarter[:4]) * 4 + int(quarter[5]) - 1 + quarters
-    return f"{index // 4}Q{index % 4 + 1}"
-
-
 def _utc_now() -> datetime:
     """Now in UTC as a naive timestamp, as the ledger stores it."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -133,12 +129,12 @@ def fingerprints(own: dict[str, str], code: str) -> dict[str, str]:
     """Each period's inputs as one digest: a quarter with the quarters it is compared with, a year
     with its quarters, and the code version; only periods with accepted returns are listed.
 
-    The offsets -1 and -4 are the comparisons int_unit_scores_compared and
-    mart_dimension_contributions make; a new cross-period comparison there must be added here."""
+    The offsets are quarters.COMPARED_OFFSETS, the comparisons int_unit_scores_compared and
+    mart_dimension_contributions make (tests/test_one_place.py checks the SQL against them)."""
     result = {}
     for quarter in own:
-        result[quarter] = _digest(code, own[quarter], own.get(_shift(quarter, -1), ""),
-                                  own.get(_shift(quarter, -4), ""))
+        compared = (own.get(shift(quarter, offset), "") for offset in COMPARED_OFFSETS)
+        result[quarter] = _digest(code, own[quarter], *compared)
     for year in sorted({quarter[:4] for quarter in own}):
         result[year] = _digest(code, *(own.get(f"{year}Q{q}", "") for q in range(1, 5)))
     return result

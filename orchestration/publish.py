@@ -69,13 +69,13 @@ def _publish_locked(home: Home, stamp: str) -> Publication:
         tables = mart_tables(home.warehouse)
         counts: dict[str, int] = {}
         with duckdb.connect() as con:
-            con.execute(f"attach '{staging_db}' as pub (storage_version '{STORAGE_VERSION}')")
+            con.execute(f"attach ? as pub (storage_version '{STORAGE_VERSION}')", [str(staging_db)])
             con.execute("use pub")
-            con.execute(f"attach '{home.warehouse}' as wh (read_only)")
+            con.execute("attach ? as wh (read_only)", [str(home.warehouse)])
             con.execute("create schema marts")
             for table in tables:
                 con.execute(f"create table marts.{table} as select * from wh.marts.{table}")
-                con.execute(f"copy marts.{table} to '{snapshot / table}.parquet' (format parquet)")
+                con.execute(f"copy marts.{table} to ? (format parquet)", [f"{snapshot / table}.parquet"])
                 counts[table] = con.execute(f"select count(*) from marts.{table}").fetchone()[0]
             copy_comments(con, "wh", "pub")
             con.execute("detach wh")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.paths import SEEDS_DIR
+from orchestration.quarters import quarter_index
 
 
 def _read_seed(seeds_dir: Path, name: str) -> pd.DataFrame:
@@ -78,14 +79,20 @@ class Reference:
     def annual_only(self, period: str) -> set[str]:
         """Codes the framework version of a period scores once a year (frequency `annual`): they are
         reported in the year's Q4 return only."""
-        versions = self.framework_versions
-        official = versions[(versions.first_period <= period)
-                            & ((versions.last_period == "") | (versions.last_period >= period))]
         leaves = self.framework_indicators
         if "frequency" not in leaves:
             return set()
-        annual = leaves[leaves.framework_version.isin(official.framework_version) & (leaves.frequency == "annual")]
+        annual = leaves[leaves.framework_version.isin(self.official_versions(period)) & (leaves.frequency == "annual")]
         return set(annual.indicator_code)
+
+    def official_versions(self, period: str) -> list[str]:
+        """The framework versions officially in force in a quarter (first_period..last_period), as
+        int_scoring_runs_assigned decides (tests/test_one_place.py compares them)."""
+        index = quarter_index(period)
+        versions = self.framework_versions
+        return [row.framework_version for row in versions.itertuples()
+                if index is not None and quarter_index(row.first_period) <= index
+                and (not row.last_period or index <= quarter_index(row.last_period))]
 
     def target(self, indicator_code: str, tier: str, peer_group: str = "",
                framework_version: str = "") -> float | None:

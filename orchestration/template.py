@@ -12,23 +12,13 @@ from openpyxl.utils import get_column_letter
 
 from orchestration.reference import Reference
 from orchestration.returns import layout
+from orchestration.returns.rules import Limits, catalogue
 from orchestration.returns.writer import write_return
 from orchestration.spreadsheet_safety import xlsx_cell
 
 INSTRUCTIONS_SHEET = layout.INSTRUCTIONS_SHEET
 PERIOD_PATTERN = re.compile(r"^(\d{4})Q([1-4])$")
 NA_TEXT = "不适用"
-VALUE_TYPE_ZH = {"rate": "比率(百分点)", "count": "整数", "amount": "数值", "signed": "数值(可为负)",
-                 "score": "分值(0-100)", "flag": "是/否(1/0)"}
-# value_type -> (openpyxl type, operator, formula1, formula2, rule shown to the clerk)
-_RULES = {
-    "rate": ("decimal", "between", "0", "100", "请填写0至100之间的数值，按百分点填写（85%填85，不要填0.85）"),
-    "score": ("decimal", "between", "0", "100", "请填写0至100之间的分值"),
-    "count": ("whole", "greaterThanOrEqual", "0", None, "请填写不小于0的整数"),
-    "amount": ("decimal", "greaterThanOrEqual", "0", None, "请填写不小于0的数值"),
-    "signed": ("decimal", "between", "-1E+15", "1E+15", "请填写数值，可为负数（如 -1.5）"),
-    "flag": ("list", None, '"0,1"', None, "请填写1（是）或0（否）"),
-}
 
 
 def _check_period(period: str) -> None:
@@ -38,26 +28,48 @@ def _check_period(period: str) -> None:
                          "expected e.g. '2024Q4'")
 
 
-def _custom_formula(cell: str, value_type: str) -> str:
+def _number(value: float) -> str:
+    """A limit as Excel reads it: 0, 100, 1.5."""
+    return f"{value:g}"
+
+
+def _custom_formula(cell: str, limits: Limits) -> str:
     """Excel formula accepting 不适用 or a valid value of the type (for allow_na rows).
 
     IF evaluates lazily, so INT() never sees text (an error would reject the entry)."""
-    checks = {
-        "rate": f"AND({cell}>=0,{cell}<=100)",
-        "score": f"AND({cell}>=0,{cell}<=100)",
-        "count": f"AND({cell}>=0,INT({cell})={cell})",
-        "amount": f"{cell}>=0",
-        "signed": "TRUE",
-        "flag": f"OR({cell}=0,{cell}=1)",
-    }
-    return f'IF(ISNUMBER({cell}),{checks[value_type]},{cell}="{NA_TEXT}")'
+    if limits.one_of is not None:
+        check = "OR(" + ",".join(f"{cell}={_number(v)}" for v in limits.one_of) + ")"
+    else:
+        parts = ([f"{cell}>={_number(limits.minimum)}"] if limits.minimum is not None else []) + (
+            [f"{cell}<={_number(limits.maximum)}"] if limits.maximum is not None else []) + (
+            [f"INT({cell})={cell}"] if limits.whole else [])
+        check = "TRUE" if not parts else parts[0] if len(parts) == 1 else "AND(" + ",".join(parts) + ")"
+    return f'IF(ISNUMBER({cell}),{check},{cell}="{NA_TEXT}")'
+
+
+def _plain_rule(limits: Limits) -> tuple[str, str | None, str, str | None]:
+    """(openpyxl type, operator, formula1, formula2) of a value cell that may not hold 不适用."""
+    if limits.one_of is not None:
+        return "list", None, '"' + ",".join(_number(v) for v in limits.one_of) + '"', None
+    kind = "whole" if limits.whole else "decimal"
+    low, high = limits.minimum, limits.maximum
+    if low is not None and high is not None:
+        return kind, "between", _number(low), _number(high)
+    if low is not None:
+        return kind, "greaterThanOrEqual", _number(low), None
+    if high is not None:
+        return kind, "lessThanOrEqual", _number(high), None
+    return kind, "between", "-1E+15", "1E+15"  # any number, but a number
 
 
 def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataValidation:
-    """The data validation of one 填报值 cell."""
-    kind, operator, formula1, formula2, rule = _RULES[value_type]
+    """The data validation of one 填报值 cell, its limits taken from the return-rule catalogue."""
+    rules = catalogue()
+    limits = rules.limits(value_type)
+    rule = rules.value_types[value_type]["prompt_zh"]
+    kind, operator, formula1, formula2 = _plain_rule(limits)
     if allow_na:
-        kind, operator, formula1, formula2 = "custom", None, _custom_formula(cell, value_type), None
+        kind, operator, formula1, formula2 = "custom", None, _custom_formula(cell, limits), None
         rule += f"；本指标无此项业务时可填“{NA_TEXT}”"
     validation = DataValidation(type=kind, operator=operator, formula1=formula1, formula2=formula2,
                                 allow_blank=True, showInputMessage=True, showErrorMessage=True,
@@ -161,7 +173,7 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
     for ind in indicators.itertuples():
         target = reference.target(ind.indicator_code, tier) if tier is not None else None
         sheet.append([ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
-                      VALUE_TYPE_ZH.get(ind.value_type, ind.value_type),
+                      catalogue().value_types.get(ind.value_type, {}).get("label_zh", ind.value_type),
                       "是" if ind.required == "true" else "否",
                       "是" if ind.allow_na == "true" else "否",
                       "" if target is None else f"{target:g}", ind.description_zh])

@@ -21,10 +21,9 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 
 import great_expectations  # noqa: E402,F401 - imported once here, shared by every child
 
-from orchestration import alerts  # noqa: E402
 from orchestration.cli import run_pipeline  # noqa: E402
 from orchestration.definitions import build_definitions  # noqa: E402
-from orchestration.defs.ingest import HOST_TAG, PID_TAG  # noqa: E402
+from orchestration.defs.constants import HOST_TAG, LAUNCHED_BY_TAG, PID_TAG  # noqa: E402
 from orchestration.home import Home  # noqa: E402
 from orchestration.instance import instance_for, reap_dead_runs  # noqa: E402
 from orchestration.publish import publish  # noqa: E402
@@ -49,7 +48,7 @@ def run_steps(home: Home, names: list[str]) -> bool:
     definitions = build_definitions(home)
     instance = instance_for(home)
     reap_dead_runs(instance)
-    tags = {alerts.LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
     return definitions.resolve_job_def("nightly").execute_in_process(
         instance=instance, raise_on_error=False, tags=tags, asset_selection=step_keys(names)).success
 

@@ -12,6 +12,7 @@ import dagster as dg
 
 from orchestration import alerts
 from orchestration.clock import TIMEZONE
+from orchestration.defs.constants import FILES_TAG, LAUNCHED_BY_TAG, TRIGGER_TAG
 from orchestration.defs.dbt import dbt_period_models
 from orchestration.defs.periods import scoring_run_requests
 from orchestration.defs.publish import published_marts
@@ -66,7 +67,7 @@ nightly_schedule = dg.ScheduleDefinition(
                                   "the periods its plan found stale.")
 def score_changed_periods(context: dg.RunStatusSensorContext, wuxing: WuxingHome):
     run = context.dagster_run
-    if run.tags.get(alerts.LAUNCHED_BY_TAG) == "cli":
+    if run.tags.get(LAUNCHED_BY_TAG) == "cli":
         return dg.SkipReason("`wuxing run` scores its own plan")
     requests = scoring_run_requests(context.instance, run.run_id, wuxing.home)
     return requests or dg.SkipReason(f"run {run.run_id}: 无需重算 / no period is stale")
@@ -115,13 +116,13 @@ def new_return_sensor(context: dg.SensorEvaluationContext, wuxing: WuxingHome):
         return dg.SkipReason("landing/ 无新文件 / no new return in landing/")
     names = [name for name, _ in fresh]
     return dg.RunRequest(run_key=run_key(fresh),
-                         tags={"wuxing/trigger": "new_return", "wuxing/files": json.dumps(names[:20],
+                         tags={TRIGGER_TAG: "new_return", FILES_TAG: json.dumps(names[:20],
                                                                                        ensure_ascii=False)})
 
 
 def _alert(context: dg.RunStatusSensorContext, wuxing: WuxingHome) -> None:
     run = context.dagster_run
-    if run.tags.get(alerts.LAUNCHED_BY_TAG) == "cli":
+    if run.tags.get(LAUNCHED_BY_TAG) == "cli":
         return  # `wuxing run` alerted for its own run
     sent = alerts.notify(wuxing.home, alerts.alerts_for_run(context.instance, run.run_id))
     for alert in sent:

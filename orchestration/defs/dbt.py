@@ -18,7 +18,7 @@ from packaging.version import Version
 from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource,
                          DbtProject, dbt_assets)
 
-from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.constants import WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home

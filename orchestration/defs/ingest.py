@@ -7,12 +7,9 @@ import time
 
 import dagster as dg
 
+from orchestration.defs.constants import HOST_TAG, PID_TAG, WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
 from orchestration.returns.archive import archive_landing, archived_files
-
-WAREHOUSE_POOL = "duckdb_warehouse"
-PID_TAG = "wuxing/pid"
-HOST_TAG = "wuxing/host"
 
 # Transient file-system errors (a share briefly unavailable, a file locked by the copier) are
 # retried with exponential backoff: 2 s, 4 s, 8 s. Archiving is idempotent, so a retry is safe.

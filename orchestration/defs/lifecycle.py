@@ -6,14 +6,13 @@ decision is recorded in `ops.period_decisions` and shown as a materialisation of
 import dagster as dg
 
 from orchestration.defs.automation import nightly_job
-from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.constants import DECISION_TAG, TRIGGER_TAG, WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
 from orchestration.clock import beijing_text
 from orchestration.lifecycle import FINALIZE, REOPEN, decide
 from orchestration.warehouse import connect, ensure_raw_tables
 
 PERIOD_DECISIONS = dg.AssetKey("period_decisions")
-DECISION_TAG = "wuxing/period_decision"
 
 
 class DecisionConfig(dg.Config):
@@ -73,4 +72,4 @@ def reopen_period_job():
                                   "run the nightly job; its plan re-scores the period.")
 def rescore_after_period_decision(context: dg.RunStatusSensorContext):
     run = context.dagster_run
-    return dg.RunRequest(run_key=f"decision:{run.run_id}", tags={"wuxing/trigger": "period_decision"})
+    return dg.RunRequest(run_key=f"decision:{run.run_id}", tags={TRIGGER_TAG: "period_decision"})

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.constants import AFTER_RUN_TAG, PERIODS_TAG, TRIGGER_TAG, WAREHOUSE_POOL
 from orchestration.defs.quality import validated_returns
 from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
@@ -19,9 +19,6 @@ from orchestration.periods import code_version, partition_keys, plan
 from orchestration.warehouse import connect, ensure_raw_tables
 
 PERIOD_PLAN = dg.AssetKey("period_plan")
-TRIGGER_TAG = "wuxing/trigger"
-AFTER_RUN_TAG = "wuxing/after_run"
-PERIODS_TAG = "wuxing/periods"
 
 # The Jiangxi calendar's partitions, as the assets are declared; `build_definitions` gives each
 # home the partitions of its own framework's calendar (`with_home_partitions`).

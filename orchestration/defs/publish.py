@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.defs.dbt import dbt_period_models, dbt_reference_models
-from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.constants import WAREHOUSE_POOL
 from orchestration.defs.resources import WuxingHome
 from orchestration.periods import periods_scored_by, unfinished_periods
 from orchestration.publish import publish, ranking_head, result_status, return_counts

@@ -5,19 +5,21 @@ import time
 
 import dagster as dg
 
-from orchestration.defs.ingest import WAREHOUSE_POOL, archived_returns
+from orchestration.defs.constants import WAREHOUSE_POOL
+from orchestration.defs.ingest import archived_returns
 from orchestration.docs import publish_gx_docs
 from orchestration.defs.resources import WuxingHome
 from orchestration.returns.intake import intake
+from orchestration.returns.rules import catalogue
 from orchestration.returns.validate import SUITE_FOR_TYPE, WARNINGS_SUITE
 
-SUITE_ZH = {"unit_return": "单位自报表校验", "evaluation_return": "评价机构报表校验",
-            "return_warnings": "填报提示（不影响受理）"}
 SUITE_CHECKS = [
     dg.AssetCheckSpec(name=suite, asset="validated_returns",
-                      description=f"{SUITE_ZH.get(suite, suite)}：Great Expectations 规则集 expectations/{suite}.json，"
-                                  + ("每份新收文件均校验，有文件被退回时失败并告警 / GX suite expectations/"
-                                     f"{suite}.json on every new return; fails (and alerts) when a return is rejected"
+                      description=f"{catalogue().suites[suite]['title_zh']}：Great Expectations 规则集 {suite}"
+                                  "（由 expectations/return_rules.yaml 生成），"
+                                  + ("每份新收文件均校验，有文件被退回时失败并告警 / GX suite "
+                                     f"{suite} (built from expectations/return_rules.yaml) on every new return; "
+                                     "fails (and alerts) when a return is rejected"
                                      if suite != WARNINGS_SUITE else
                                      "只提示、从不失败：带提示的受理文件计入元数据与运行摘要 / never fails: accepted "
                                      "returns with warnings are counted in its metadata and the run summary, not alerted"))

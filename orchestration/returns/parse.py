@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from orchestration.returns import layout
-from orchestration.returns.issues import ERROR, WARNING, Issue
+from orchestration.returns.issues import ERROR, Issue
 from orchestration.returns.readers import (KIND_ZH, ZIP_MAGIC, NotReadable, Row, Sheet, extension_matches,
                                            read_calamine, read_text, sniff)
+from orchestration.returns.rules import catalogue
 from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import clean_text, is_placeholder, is_withdrawal, parse_number
 
@@ -131,9 +132,9 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
     return records
 
 
-def _structural(file_name: str, rule: str, message: str, fix: str) -> ParsedReturn:
-    """A return that could not be read, with the one reason why."""
-    return ParsedReturn(file_name=file_name, issues=[Issue(rule, ERROR, message, fix)])
+def _structural(file_name: str, rule_id: str, **fields: object) -> ParsedReturn:
+    """A return that could not be read, with the one reason why (worded by the rule catalogue)."""
+    return ParsedReturn(file_name=file_name, issues=[catalogue().issue(rule_id, **fields)])
 
 
 _UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f]|^\.\.?$|^\.\.|\.\.$")
@@ -142,26 +143,19 @@ _UNSAFE_NAME = re.compile(r"[\\/\x00-\x1f]|^\.\.?$|^\.\.|\.\.$")
 def _gate(file_name: str, data: bytes, settings: ValidationSettings) -> ParsedReturn | None:
     """Refuse, before reading, names that point outside landing/, oversized files and zip bombs."""
     if _UNSAFE_NAME.search(file_name):
-        return _structural(file_name, "unsafe_file_name", "文件名含路径符号（/ \\ ..）或控制字符",
-                           "请只用文字、数字、下划线和点命名文件，如 360124_2024Q4_进贤县.xlsx")
+        return _structural(file_name, "unsafe_file_name")
     if len(data) > settings.max_file_bytes:
-        return _structural(file_name, "file_too_large",
-                           f"文件大小 {len(data):,} 字节，超过上限 {settings.max_file_bytes:,} 字节",
-                           "请删除图片、多余工作表和空白行列后重新保存报送")
+        return _structural(file_name, "file_too_large", size=len(data), limit=settings.max_file_bytes)
     if data.startswith(ZIP_MAGIC):  # any zip (.xlsx, .ods, or one renamed), whatever its name
         try:
             unpacked = sum(info.file_size for info in zipfile.ZipFile(io.BytesIO(data)).infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
             return None  # reading will report it as unreadable
         if unpacked > settings.max_unpacked_bytes or unpacked > settings.max_compression_ratio * len(data):
-            return _structural(file_name, "zip_bomb",
-                               f"工作簿解压后 {unpacked:,} 字节，大小或压缩比异常",
-                               "请用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送")
+            return _structural(file_name, "zip_bomb", unpacked=unpacked)
         member = _entity_declaring_member(data)
         if member:
-            return _structural(file_name, "xml_entities",
-                               f"工作簿的 XML 部件「{member}」含实体声明（DOCTYPE/ENTITY），Excel 与 WPS 从不写入，"
-                               "可能是恶意构造的文件", "请用 Excel 或 WPS 打开后另存为新的 .xlsx 再报送")
+            return _structural(file_name, "xml_entities", member=member)
     return None
 
 
@@ -201,7 +195,7 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
     if refused is not None:
         return refused
     if not data.strip():
-        return _structural(file_name, "empty_file", "文件为空", "请用填报模板填写后重新报送")
+        return _structural(file_name, "empty_file")
     suffix = Path(file_name).suffix.lower()
     try:
         kind = sniff(data, suffix)
@@ -210,20 +204,17 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
         else:
             sheets = read_text(data)
     except NotReadable as refused:
-        return _structural(file_name, refused.rule, refused.message_zh, refused.fix_zh)
+        return ParsedReturn(file_name=file_name, issues=[Issue(refused.rule, ERROR, refused.message_zh,
+                                                               refused.fix_zh)])
     except Exception as error:  # noqa: BLE001 - any reader failure is a notice, never a traceback
         if "password" in type(error).__name__.lower() or "password" in str(error).lower():
-            return _structural(file_name, "password_protected", "工作簿设置了密码（已加密），无法读取",
-                               "请在 Excel 或 WPS 中清除打开密码后保存，用新文件重新报送")
-        return _structural(file_name, "unreadable", "文件无法打开或已损坏",
-                           "请用 Excel 或 WPS 重新保存为 .xlsx（或 UTF-8 编码的 .csv）后重新报送")
-    notes = [] if extension_matches(kind, suffix) else [Issue(
-        "wrong_extension", WARNING, f"文件扩展名「{suffix or '无'}」与内容不符：文件实际是{KIND_ZH[kind]}，已按实际格式读取",
-        f"以后请用正确的扩展名保存（在 Excel 或 WPS 中「另存为」选择所需格式，不要直接改文件名）")]
+            return _structural(file_name, "password_protected")
+        return _structural(file_name, "unreadable")
+    notes = [] if extension_matches(kind, suffix) else [
+        catalogue().issue("wrong_extension", suffix=suffix or "无", kind_zh=KIND_ZH[kind])]
     chosen = _data_sheet(sheets)
     if chosen is None:
-        return _structural(file_name, "no_header", f"找不到含「{layout.COL_INDICATOR_CODE}」的表头行",
-                           "请使用最新填报模板，不要删除或改动表头行")
+        return _structural(file_name, "no_header", column=layout.COL_INDICATOR_CODE)
     sheet, header_at = chosen
     header = set(_header(sheet.rows, header_at)[0])
     meta = _meta(sheet.rows[:header_at])
@@ -238,12 +229,10 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
         notes=notes,
     )
     if layout.COL_VALUE not in header:
-        parsed.issues.append(Issue("no_header", ERROR, f"表头缺少「{layout.COL_VALUE}」列",
-                                   "请使用最新填报模板，不要删除或改名表头各列", sheet=sheet.name,
-                                   source_row=header_at + 1))
+        parsed.issues.append(catalogue().issue("no_value_column", column=layout.COL_VALUE, sheet=sheet.name,
+                                               source_row=header_at + 1))
         return parsed
     parsed.rows = _data_rows(sheet, header_at)
     if not parsed.rows:
-        parsed.issues.append(Issue("no_data", ERROR, "表头下没有任何数据行",
-                                   "请在表头下逐行填写各指标的数值后重新报送", sheet=sheet.name))
+        parsed.issues.append(catalogue().issue("no_data", sheet=sheet.name))
     return parsed

@@ -11,6 +11,8 @@ import pandas as pd
 
 from orchestration.paths import EXPECTATIONS_DIR, SEEDS_DIR
 
+SETTINGS_FILE = "validation_settings.json"
+
 
 @dataclass(frozen=True)
 class Period:
@@ -37,8 +39,12 @@ class ValidationSettings:
 
     @classmethod
     def load(cls, expectations_dir: Path = EXPECTATIONS_DIR, seeds_dir: Path = SEEDS_DIR) -> "ValidationSettings":
-        """Read the settings file and the period calendar."""
-        spec = json.loads((expectations_dir / "validation_settings.json").read_text(encoding="utf-8"))
+        """Read the settings file (keys in a `validation_settings.json` of the framework folder
+        override it) and the period calendar. The part <= whole pairs are the settings' own plus
+        every tolerated count with its deduction item in the framework's framework_indicators.csv."""
+        spec = json.loads((expectations_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
+        if (seeds_dir / SETTINGS_FILE).is_file():
+            spec |= json.loads((seeds_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
         calendar = pd.read_csv(seeds_dir / "periods.csv", dtype=str, keep_default_na=False)
         periods = {row.period: Period(row.period, date.fromisoformat(row.start_date),
                                       date.fromisoformat(row.deadline),
@@ -51,7 +57,7 @@ class ValidationSettings:
             max_compression_ratio=float(spec["max_compression_ratio"]),
             change_warning_ratio=float(spec["change_warning_ratio"]),
             change_warning_count_floor=float(spec["change_warning_count_floor"]),
-            part_whole=tuple((part, whole) for part, whole in spec["part_whole"]),
+            part_whole=_part_whole(spec["part_whole"], seeds_dir),
             periods=periods,
         )
 
@@ -65,3 +71,13 @@ class ValidationSettings:
         if known.closed_on is not None and landed >= known.closed_on:
             return "closed"
         return "open"
+
+
+def _part_whole(listed: list[list[str]], seeds_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The listed (part, whole) pairs, then each (tolerated count, its deduction item) of the framework."""
+    pairs = [(part, whole) for part, whole in listed]
+    links = pd.read_csv(seeds_dir / "framework_indicators.csv", dtype=str, keep_default_na=False)
+    if "tolerated_indicator_code" in links:
+        links = links[links.tolerated_indicator_code != ""]
+        pairs += zip(links.tolerated_indicator_code, links.indicator_code)
+    return tuple(dict.fromkeys(pairs))

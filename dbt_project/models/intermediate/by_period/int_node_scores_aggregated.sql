@@ -1,6 +1,6 @@
 {#- Levels are unrolled from the deepest possible one up to the root; `framework_max_depth`
     bounds the depth (the data test framework_depth_within_limit guards it). -#}
-{%- set max_depth = var('framework_max_depth', 8) -%}
+{%- set max_depth = var('framework_max_depth', 8) | int -%}
 -- Rule 5 (aggregation up the tree; the CTEs in macros/node_aggregation.sql). For each scoring run and aggregate node, from its children
 -- (indicators and lower nodes) that appear for the unit (NA indicators do not appear):
 --   counted child  : has a ratio (an excluded missing indicator or an empty node has none)

@@ -1,0 +1,3 @@
+"""dbt's `modules` namespace for sqlfluff's jinja templater (the project's macros use modules.re)."""
+
+import re  # noqa: F401
