@@ -612,7 +612,7 @@ def uncertainty_of(home: Home, period: str, replications: int, seed: int) -> int
     """Run the rank_uncertainty job (the asset the UI materialises) for one period, then publish."""
     from orchestration.console import RunConsole
     from orchestration.definitions import build_definitions
-    from orchestration.defs.uncertainty import REPLICATIONS_TAG, SEED_TAG
+    from orchestration.defs.constants import REPLICATIONS_TAG, SEED_TAG
     from orchestration.instance import instance_for
 
     job = build_definitions(home).resolve_job_def("rank_uncertainty_job")

@@ -12,3 +12,5 @@ DECISION_TAG = "wuxing/period_decision"  # finalize or reopen
 PID_TAG = "wuxing/pid"  # the process executing the run, to tell a killed run from a live one
 HOST_TAG = "wuxing/host"
 LAUNCHED_BY_TAG = "wuxing/launched_by"  # "cli" for `wuxing run`: the CLI alerts for its own runs
+REPLICATIONS_TAG = "wuxing/uncertainty_replications"  # rank uncertainty: number of replications
+SEED_TAG = "wuxing/uncertainty_seed"  # rank uncertainty: the random seed

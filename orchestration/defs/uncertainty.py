@@ -6,13 +6,11 @@ from dagster_dbt import DbtCliResource
 
 from orchestration import uncertainty
 from orchestration.defs.dbt import dbt_period_models, dbt_target
-from orchestration.defs.ingest import WAREHOUSE_POOL
+from orchestration.defs.constants import REPLICATIONS_TAG, SEED_TAG, WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
 from orchestration.defs.publish import published_marts
 from orchestration.defs.resources import WuxingHome
 
-REPLICATIONS_TAG = "wuxing/uncertainty_replications"
-SEED_TAG = "wuxing/uncertainty_seed"
 SCORES = [key for key in dbt_period_models.keys if key.path[-1] == "int_unit_scores_ranked"]
 
 
