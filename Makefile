@@ -69,10 +69,14 @@ $(LINT_STAMP): $(VENV)/.installed
 lint: $(LINT_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# sqlfluff on the dbt SQL: not yet clean and not in `make lint` (its automatic fixes broke a
+# macro's Jinja on 2026-12-04; issue 17 keeps it open)
+.PHONY: lint-sql
+lint-sql: $(LINT_STAMP)
 	$(BIN)/sqlfluff lint dbt_project
 
 # fix applies every automatic fix; what is left is reported by `make lint`
 fix: $(LINT_STAMP)
 	$(BIN)/ruff check --fix --exit-zero --quiet .
 	$(BIN)/ruff format .
-	$(BIN)/sqlfluff fix dbt_project || true

@@ -19,8 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--quarters", type=int, default=2, help="quarters of returns from 2024Q1 (default 2)")
     bench.add_argument("--work", default="bench-work", help="folder for the synthetic homes (replaced)")
     bench.add_argument("--out", default="benchmarks/results", help="folder for the JSON and Markdown")
-    bench.add_argument("--intake", action="store_true",
-                       help="also time archiving and validating the demo's real return files")
+    bench.add_argument(
+        "--intake", action="store_true", help="also time archiving and validating the demo's real return files"
+    )
     one = commands.add_parser("step", help="run one step in this process (used by `run`)")
     one.add_argument("name")
     one.add_argument("home")

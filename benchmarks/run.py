@@ -10,21 +10,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from benchmarks.synthetic import write_home
 
-ENV = {"GX_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1", "DAGSTER_DISABLE_TELEMETRY": "1",
-       "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+ENV = {
+    "GX_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+}
 SCORING_STEPS = ("reference", "periods", "publish")
 
 
 def measure(command: list[str]) -> tuple[float, float, int]:
     """Run `command`; (wall seconds, peak RSS in MiB, exit code)."""
     started = time.perf_counter()
-    process = subprocess.Popen(command, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env={**os.environ, **ENV}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
     seconds = time.perf_counter() - started
@@ -65,24 +68,33 @@ def intake_home(work: Path) -> Path:
 def markdown(result: dict) -> str:
     """The result as a Markdown table (the README's speed section is pasted from it)."""
     data = result["data"]
-    lines = [f"Scale: {data['units']:,} units × {data['quarters']} quarters = {data['values']:,} values "
-             f"({data['return_files']:,} return files), {result['machine']}, {result['date']}.", "",
-             "| step | wall s | peak RSS MiB | note |", "|---|---:|---:|---|"]
+    lines = [
+        f"Scale: {data['units']:,} units × {data['quarters']} quarters = {data['values']:,} values "
+        f"({data['return_files']:,} return files), {result['machine']}, {result['date']}.",
+        "",
+        "| step | wall s | peak RSS MiB | note |",
+        "|---|---:|---:|---|",
+    ]
     for row in result["steps"]:
-        note = {"fixed": "imports, definitions, instance",
-                "intake": f"{row.get('returns', 0)} real return files archived and validated",
-                "reference": "dbt build: seeds, staging, dimensions, tests",
-                "periods": "dbt build of the period models, tests, ledger",
-                "publish": f"{row.get('rows', 0):,} rows published",
-                "floor": f"query {row.get('query_seconds', 0):.2f} s; agree={row.get('agree')}",
-                "run_nothing_new": "`wuxing run`, nothing new"}[row["step"]]
+        note = {
+            "fixed": "imports, definitions, instance",
+            "intake": f"{row.get('returns', 0)} real return files archived and validated",
+            "reference": "dbt build: seeds, staging, dimensions, tests",
+            "periods": "dbt build of the period models, tests, ledger",
+            "publish": f"{row.get('rows', 0):,} rows published",
+            "floor": f"query {row.get('query_seconds', 0):.2f} s; agree={row.get('agree')}",
+            "run_nothing_new": "`wuxing run`, nothing new",
+        }[row["step"]]
         lines.append(f"| {row['step']} | {row['seconds']:.2f} | {row['peak_rss_mib']:,} | {note} |")
     ratio = result["ratio_to_floor"]
-    lines += ["", f"Scoring (reference + periods + publish) / floor query: {ratio['scoring']:.1f}×; "
-                  f"period build alone / floor query: {ratio['periods']:.1f}×. Agreement: "
-                  f"{result['agreement']['compared']:,} unit-periods, largest total difference "
-                  f"{result['agreement']['max_total_difference']:.2e}, "
-                  f"{result['agreement']['rank_differences']} rank differences."]
+    lines += [
+        "",
+        f"Scoring (reference + periods + publish) / floor query: {ratio['scoring']:.1f}×; "
+        f"period build alone / floor query: {ratio['periods']:.1f}×. Agreement: "
+        f"{result['agreement']['compared']:,} unit-periods, largest total difference "
+        f"{result['agreement']['max_total_difference']:.2e}, "
+        f"{result['agreement']['rank_differences']} rank differences.",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -103,12 +115,14 @@ def run(scale: int, quarters: int, work_dir: str, out_dir: str, with_intake: boo
     by_name = {row["step"]: row for row in steps}
     floor = by_name["floor"]
     result = {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, {platform.python_version()}",
-        "data": data, "steps": steps,
+        "data": data,
+        "steps": steps,
         "ratio_to_floor": {
             "scoring": sum(by_name[s]["seconds"] for s in SCORING_STEPS) / floor["query_seconds"],
-            "periods": by_name["periods"]["seconds"] / floor["query_seconds"]},
+            "periods": by_name["periods"]["seconds"] / floor["query_seconds"],
+        },
         "agreement": {k: floor[k] for k in ("compared", "max_total_difference", "rank_differences", "agree")},
     }
     out.mkdir(parents=True, exist_ok=True)

@@ -49,8 +49,14 @@ def periods(home: Home) -> dict:
     scoring (a full rebuild, unit tests included), with its ledger."""
     from orchestration.defs.dbt import PERIOD_SELECTOR, dbt_build_args, dbt_resource, dbt_target
     from orchestration.lifecycle import ensure_lifecycle_tables, settle_final_periods
-    from orchestration.periods import (begin_scoring, code_version, in_partition_order, periods_with_returns,
-                                       record_builds, select_periods)
+    from orchestration.periods import (
+        begin_scoring,
+        code_version,
+        in_partition_order,
+        periods_with_returns,
+        record_builds,
+        select_periods,
+    )
     from orchestration.warehouse import connect, ensure_raw_tables
 
     code = code_version(home.framework)
@@ -90,9 +96,15 @@ def floor(home: Home) -> dict:
             from marts.mart_unit_rankings m
             join floor_scores f using (unit_code, period)""").fetchone()
         scored = con.execute("select count(*) from marts.mart_unit_rankings").fetchone()[0]
-    return {"query_seconds": seconds, "floor_rows": rows, "mart_rows": scored, "compared": compared,
-            "max_total_difference": worst, "rank_differences": rank_diffs,
-            "agree": rows == scored == compared and worst <= TOTAL_TOLERANCE and rank_diffs == 0}
+    return {
+        "query_seconds": seconds,
+        "floor_rows": rows,
+        "mart_rows": scored,
+        "compared": compared,
+        "max_total_difference": worst,
+        "rank_differences": rank_diffs,
+        "agree": rows == scored == compared and worst <= TOTAL_TOLERANCE and rank_diffs == 0,
+    }
 
 
 def intake(home: Home) -> dict:
@@ -107,8 +119,14 @@ def intake(home: Home) -> dict:
     return {"returns": len(archived.archived)}
 
 
-STEPS = {"fixed": fixed, "intake": intake, "reference": reference, "periods": periods,
-         "publish": publish, "floor": floor}
+STEPS = {
+    "fixed": fixed,
+    "intake": intake,
+    "reference": reference,
+    "periods": periods,
+    "publish": publish,
+    "floor": floor,
+}
 
 
 def main(name: str, root: str, out: str) -> None:

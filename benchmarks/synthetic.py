@@ -35,8 +35,7 @@ def write_framework(folder: Path, scale: int) -> int:
     for i in range(len(units), scale):
         model = real[i % len(real)]
         code = f"S{i:07d}"
-        units.append({**model, "unit_code": code, "unit_name": f"合成单位{code}", "short_name": code,
-                      "aliases": ""})
+        units.append({**model, "unit_code": code, "unit_name": f"合成单位{code}", "short_name": code, "aliases": ""})
     with (folder / "units.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
@@ -92,10 +91,10 @@ def write_home(root: Path, scale: int, quarter_count: int) -> dict[str, int]:
     (root / CONFIG_FILE).write_text(f'framework = "{FRAMEWORK_FOLDER}"\n', encoding="utf-8")
     with connect(home.warehouse) as con:
         ensure_raw_tables(con)
-        con.execute(VALUES_SQL.format(framework=(root / FRAMEWORK_FOLDER).as_posix(),
-                                      quarters=quarters(quarter_count)))
-        files, values = (con.execute(f"select count(*) from raw.{t}").fetchone()[0]
-                         for t in ("return_files", "return_values"))
+        con.execute(VALUES_SQL.format(framework=(root / FRAMEWORK_FOLDER).as_posix(), quarters=quarters(quarter_count)))
+        files, values = (
+            con.execute(f"select count(*) from raw.{t}").fetchone()[0] for t in ("return_files", "return_values")
+        )
     return {"units": units, "quarters": quarter_count, "return_files": files, "values": values}
 
 

@@ -18,7 +18,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 
@@ -42,7 +42,7 @@ class Alert:
     run_id: str
     job: str
     details: list[dict] = field(default_factory=list)
-    at: str = field(default_factory=lambda: beijing(datetime.now(timezone.utc)).isoformat(timespec="seconds"))
+    at: str = field(default_factory=lambda: beijing(datetime.now(UTC)).isoformat(timespec="seconds"))
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Webhook:
     format: str  # dingtalk | wecom
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Webhook | None":
+    def from_env(cls, env: dict[str, str] | None = None) -> Webhook | None:
         """The configured webhook, or None; SecretSettingError (masked) for a malformed URL."""
         env = os.environ if env is None else env
         url = env.get(WEBHOOK_ENV, "").strip()
@@ -81,8 +81,9 @@ def payload(alert: Alert, kind: str) -> dict:
 def post(webhook: Webhook, alert: Alert) -> str:
     """POST one alert; returns '' on success, else what went wrong (never raises)."""
     body = json.dumps(payload(alert, webhook.format), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(webhook.url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    request = urllib.request.Request(
+        webhook.url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as reply:
             answer = reply.read().decode("utf-8", "replace")
@@ -95,8 +96,9 @@ def post(webhook: Webhook, alert: Alert) -> str:
     return "" if code == 0 else mask(f"robot answered {answer[:200]}", {WEBHOOK_ENV: webhook.url})
 
 
-def notify(home: Home, alerts: Iterable[Alert], webhook: Webhook | None = None,
-           env: dict[str, str] | None = None) -> list[Alert]:
+def notify(
+    home: Home, alerts: Iterable[Alert], webhook: Webhook | None = None, env: dict[str, str] | None = None
+) -> list[Alert]:
     """Append every alert to <home>/alerts.log (one JSON object a line) and POST it if configured.
 
     Secrets are masked in what is logged and sent; a malformed webhook is logged, never raised."""
@@ -144,33 +146,62 @@ def alerts_for_run(instance: dg.DagsterInstance, run_id: str) -> list[Alert]:
             while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
                 error = error.cause
             message = (error.message if error else "").strip().splitlines()
-            failures.append({"step": entry.dagster_event.step_key,
-                             "error": message[0][:300] if message else ""})
+            failures.append({"step": entry.dagster_event.step_key, "error": message[0][:300] if message else ""})
         lines = [f"- **{f['step']}**: {f['error']}" for f in failures] or ["- (no step failed: the run itself did)"]
-        alerts.append(Alert(
-            kind="run_failure", run_id=run_id, job=run.job_name,
-            title=f"wuxing 运行失败 run failed: {run.job_name}",
-            text="\n".join([f"### wuxing 运行失败 / run failed: {run.job_name}",
-                            f"run `{run_id}`；发布库保持上次结果 / the published marts are unchanged", now_text(), "",
-                            *lines]),
-            details=failures))
+        alerts.append(
+            Alert(
+                kind="run_failure",
+                run_id=run_id,
+                job=run.job_name,
+                title=f"wuxing 运行失败 run failed: {run.job_name}",
+                text="\n".join(
+                    [
+                        f"### wuxing 运行失败 / run failed: {run.job_name}",
+                        f"run `{run_id}`；发布库保持上次结果 / the published marts are unchanged",
+                        now_text(),
+                        "",
+                        *lines,
+                    ]
+                ),
+                details=failures,
+            )
+        )
     failed_checks = []
     for entry in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data
         if evaluation.passed:
             continue
-        failed_checks.append({"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
-                              "severity": evaluation.severity.value,
-                              "description": evaluation.description or ""})
+        failed_checks.append(
+            {
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "severity": evaluation.severity.value,
+                "description": evaluation.description or "",
+            }
+        )
     if failed_checks:
-        lines = [f"- [{c['severity']}] {c['asset']} · **{c['check']}** {c['description']}".rstrip()
-                 for c in failed_checks[:30]]
+        lines = [
+            f"- [{c['severity']}] {c['asset']} · **{c['check']}** {c['description']}".rstrip()
+            for c in failed_checks[:30]
+        ]
         if len(failed_checks) > 30:
             lines.append(f"- … {len(failed_checks) - 30} more")
-        alerts.append(Alert(
-            kind="check_failure", run_id=run_id, job=run.job_name,
-            title=f"wuxing 检查未通过 {len(failed_checks)} checks failed",
-            text="\n".join([f"### wuxing 检查未通过 / {len(failed_checks)} asset check(s) failed",
-                            f"run `{run_id}` ({run.job_name})", now_text(), "", *lines]),
-            details=failed_checks))
+        alerts.append(
+            Alert(
+                kind="check_failure",
+                run_id=run_id,
+                job=run.job_name,
+                title=f"wuxing 检查未通过 {len(failed_checks)} checks failed",
+                text="\n".join(
+                    [
+                        f"### wuxing 检查未通过 / {len(failed_checks)} asset check(s) failed",
+                        f"run `{run_id}` ({run.job_name})",
+                        now_text(),
+                        "",
+                        *lines,
+                    ]
+                ),
+                details=failed_checks,
+            )
+        )
     return alerts

@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,8 +36,10 @@ def cmd_generate_demo(args: argparse.Namespace) -> int:
 
     home = _home(args)
     manifest = generate_demo(home.landing, seed=args.seed)
-    print(f"已生成演示填报文件 {len(manifest.files)} 个 / wrote {len(manifest.files)} demo returns "
-          f"to {home.landing} (of which {len(manifest.bad_files)} deliberately bad)")
+    print(
+        f"已生成演示填报文件 {len(manifest.files)} 个 / wrote {len(manifest.files)} demo returns "
+        f"to {home.landing} (of which {len(manifest.bad_files)} deliberately bad)"
+    )
     return 0
 
 
@@ -69,8 +71,13 @@ def run_pipeline(home: Home, view: RunConsole | None = None) -> bool:
         view.say("各期次分数均为最新 / every period's scores are up to date")
     for start, end in ranges:
         view.say(f"重算期次 / scoring periods {start}..{end}")
-        scoring = _execute(home, instance, definitions.resolve_job_def("score_periods"),
-                           scoring_tags(start, end, partition_keys(home.framework), intake.run_id), view)
+        scoring = _execute(
+            home,
+            instance,
+            definitions.resolve_job_def("score_periods"),
+            scoring_tags(start, end, partition_keys(home.framework), intake.run_id),
+            view,
+        )
         if not scoring.success:
             return False
     return True
@@ -144,7 +151,7 @@ def print_summary(home: Home, view: RunConsole | None = None) -> None:
     status, unranked = result_status(database, period)
     view.console.print(summary_table(period, rows, status, unranked))
     view.say("收文 / returns: " + ", ".join(f"{RETURN_STATUS_ZH.get(k, k)} {k} {v} 份" for k, v in log.items()))
-    published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, timezone.utc))
+    published_at = beijing_text(datetime.fromtimestamp(database.stat().st_mtime, UTC))
     view.say(f"发布库 / published DuckDB: {database}（{published_at}）")
     view.say(f"Parquet: {home.published / PARQUET_LINK}")
     view.say(f"退回文件与通知 / quarantine: {home.quarantine}")
@@ -152,8 +159,13 @@ def print_summary(home: Home, view: RunConsole | None = None) -> None:
         view.say(f"完整日志 / full log: {view.log}")
 
 
-RETURN_STATUS_ZH = {"accepted": "受理", "rejected": "退回", "superseded": "已被更正", "with_warnings": "其中有提示",
-                    "held": "暂存"}
+RETURN_STATUS_ZH = {
+    "accepted": "受理",
+    "rejected": "退回",
+    "superseded": "已被更正",
+    "with_warnings": "其中有提示",
+    "held": "暂存",
+}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -181,8 +193,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from orchestration import uncertainty
 
     period = uncertainty.latest_quarter(_home(args))
-    return uncertainty_of(_home(args), period, uncertainty.DEFAULT_REPLICATIONS,
-                          uncertainty.DEFAULT_SEED) if period else 0
+    return (
+        uncertainty_of(_home(args), period, uncertainty.DEFAULT_REPLICATIONS, uncertainty.DEFAULT_SEED) if period else 0
+    )
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
@@ -200,18 +213,20 @@ def cmd_decide(args: argparse.Namespace) -> int:
     try:
         with connect(home.warehouse) as con:
             ensure_raw_tables(con)
-            decision = decide(con, args.period.strip().upper(), args.action, args.by or getpass.getuser(),
-                              args.reason)
+            decision = decide(con, args.period.strip().upper(), args.action, args.by or getpass.getuser(), args.reason)
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
     except duckdb.IOException:
-        print("数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again",
-              file=sys.stderr)
+        print(
+            "数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again", file=sys.stderr
+        )
         return 1
     verb = "已定稿" if args.action == "finalize" else "已重新开放"
-    print(f"{decision.period} {verb}（{decision.decided_by}，{beijing_text(decision.decided_at)}"
-          f"{'，理由：' + decision.reason if decision.reason else ''}）/ {decision.period} {args.action}d")
+    print(
+        f"{decision.period} {verb}（{decision.decided_by}，{beijing_text(decision.decided_at)}"
+        f"{'，理由：' + decision.reason if decision.reason else ''}）/ {decision.period} {args.action}d"
+    )
     return cmd_run(args)
 
 
@@ -238,10 +253,21 @@ def cmd_appeal(args: argparse.Namespace) -> int:
     try:
         with connect(home.warehouse) as con:
             if args.command == "appeal":
-                appeal = file_appeal(home, con, Reference.load(home.framework), args.unit, args.period.strip().upper(),
-                                     args.indicator, args.claim, Path(args.evidence) if args.evidence else None, by)
-                message = (f"已登记申诉 {appeal.appeal_id}（{appeal.unit_code} {appeal.period} "
-                           f"{appeal.indicator_code}）/ appeal recorded")
+                appeal = file_appeal(
+                    home,
+                    con,
+                    Reference.load(home.framework),
+                    args.unit,
+                    args.period.strip().upper(),
+                    args.indicator,
+                    args.claim,
+                    Path(args.evidence) if args.evidence else None,
+                    by,
+                )
+                message = (
+                    f"已登记申诉 {appeal.appeal_id}（{appeal.unit_code} {appeal.period} "
+                    f"{appeal.indicator_code}）/ appeal recorded"
+                )
             else:
                 message = decide_appeal(con, args.appeal_id, args.outcome, by, args.reason)
     except ValueError as error:
@@ -255,8 +281,8 @@ def cmd_rectify(args: argparse.Namespace) -> int:
     import getpass
     from datetime import date
 
-    from orchestration.reference import Reference
     from orchestration.rectification import act, open_item
+    from orchestration.reference import Reference
     from orchestration.warehouse import connect
 
     home = _home(args)
@@ -266,15 +292,31 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         with connect(home.warehouse) as con:
             if action == "open":
                 deadline = date.fromisoformat(args.deadline) if args.deadline else None
-                item = open_item(con, Reference.load(home.framework), args.unit or "", (args.period or "").upper(),
-                                 args.problem or "", by, deadline)
+                item = open_item(
+                    con,
+                    Reference.load(home.framework),
+                    args.unit or "",
+                    (args.period or "").upper(),
+                    args.problem or "",
+                    by,
+                    deadline,
+                )
                 message = f"已录入整改事项 {item} / ledger item opened"
             else:
                 if not args.item:
                     raise ValueError("请给出台账编号 / give the item id")
                 done = None if args.done is None else args.done == "yes"
-                act(home, con, args.item, action, by, measures=args.measures, done=done,
-                    evidence=Path(args.evidence) if args.evidence else None, note=args.note)
+                act(
+                    home,
+                    con,
+                    args.item,
+                    action,
+                    by,
+                    measures=args.measures,
+                    done=done,
+                    evidence=Path(args.evidence) if args.evidence else None,
+                    note=args.note,
+                )
                 message = f"{args.item}: {args.action} 已记录 / recorded"
     except ValueError as error:
         print(error, file=sys.stderr)
@@ -295,8 +337,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.landed_at:
         landed_at = _beijing_time(args.landed_at)
         if landed_at is None:
-            print(f"无法识别的时间 / unrecognised time: {args.landed_at}（示例 / e.g. \"2024-10-09 18:00\"）",
-                  file=sys.stderr)
+            print(
+                f'无法识别的时间 / unrecognised time: {args.landed_at}（示例 / e.g. "2024-10-09 18:00"）',
+                file=sys.stderr,
+            )
             return 2
         print(f"按 {landed_at:%Y-%m-%d %H:%M} 北京时间送达判断 / judged as landed at that Beijing time")
     home = _home(args)
@@ -345,14 +389,16 @@ def _rectification_template(args: argparse.Namespace) -> int:
     out = Path(args.out or f"{args.unit}_{args.period}_整改情况报送表.xlsx")
     try:
         items = open_items(home.warehouse, args.unit) if home.warehouse.exists() else []
-        path = write_rectification_template(out, args.unit, args.period.strip().upper(),
-                                            Reference.load(home.framework), items)
+        path = write_rectification_template(
+            out, args.unit, args.period.strip().upper(), Reference.load(home.framework), items
+        )
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
     except duckdb.IOException:
-        print("数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again",
-              file=sys.stderr)
+        print(
+            "数据仓库正被另一运行占用，请稍后再试 / the warehouse is busy with another run; try again", file=sys.stderr
+        )
         return 1
     print(f"已生成整改情况报送表（{len(items)} 个未销号事项）/ rectification return written: {path}")
     return 0
@@ -366,9 +412,11 @@ def _warn_if_closed(period: str, framework: Path) -> None:
     today = datetime.now(BEIJING).date()
     known = ValidationSettings.load(seeds_dir=framework).periods.get(period)
     if known is not None and known.closed_on is not None and today >= known.closed_on:
-        print(f"注意：{period} 已于 {known.closed_on:%Y-%m-%d} 关闭，此后按本模板报送的报表不会直接计分，"
-              "将被暂缓处理（须经考核办同意方可补报） / warning: the period is closed; returns for it will be held",
-              file=sys.stderr)
+        print(
+            f"注意：{period} 已于 {known.closed_on:%Y-%m-%d} 关闭，此后按本模板报送的报表不会直接计分，"
+            "将被暂缓处理（须经考核办同意方可补报） / warning: the period is closed; returns for it will be held",
+            file=sys.stderr,
+        )
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -378,8 +426,15 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
 
     home = _home(args).ensure()
     try:
-        path = write_withdrawal(home.landing, Reference.load(home.framework), args.submitter, args.period,
-                                args.indicator, args.unit or [], args.reason or "")
+        path = write_withdrawal(
+            home.landing,
+            Reference.load(home.framework),
+            args.submitter,
+            args.period,
+            args.indicator,
+            args.unit or [],
+            args.reason or "",
+        )
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
@@ -404,8 +459,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     home = _home(args)
     instance_for(home)
-    command = [str(Path(sys.executable).with_name("dagster")), "dev", "-m", "orchestration.definitions",
-               "--host", "127.0.0.1", "--port", str(args.port)]
+    command = [
+        str(Path(sys.executable).with_name("dagster")),
+        "dev",
+        "-m",
+        "orchestration.definitions",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+    ]
     return supervise_group(subprocess.Popen(command, env=_dagster_env(home), start_new_session=True))
 
 
@@ -413,6 +476,7 @@ def supervise_group(process: subprocess.Popen, grace_seconds: float = 30) -> int
     """Wait for a child started in its own process group, forwarding SIGTERM/SIGINT to the whole
     group; once the child is gone, wait for the rest of the group (its webserver and daemon) and
     kill what outlives the grace period, so nothing is left re-parented to PID 1."""
+
     def forward(signum, _frame):
         try:
             os.killpg(process.pid, signum)
@@ -436,8 +500,7 @@ def serve_commands(home: Home, host: str, port: int) -> list[list[str]]:
     """The two long-running processes of production: the webserver and the daemon."""
     bin_dir = Path(sys.executable).parent
     return [
-        [str(bin_dir / "dagster-webserver"), "-m", "orchestration.definitions", "--host", host,
-         "--port", str(port)],
+        [str(bin_dir / "dagster-webserver"), "-m", "orchestration.definitions", "--host", host, "--port", str(port)],
         [str(bin_dir / "dagster-daemon"), "run", "-m", "orchestration.definitions"],
     ]
 
@@ -453,8 +516,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     home = _home(args)
     instance_for(home).dispose()
     env = _dagster_env(home)
-    print(f"wuxing serve: home {home.root}, instance storage {storage_kind()}, "
-          f"UI http://{args.host}:{args.port}", flush=True)
+    print(
+        f"wuxing serve: home {home.root}, instance storage {storage_kind()}, UI http://{args.host}:{args.port}",
+        flush=True,
+    )
     processes = [subprocess.Popen(command, env=env) for command in serve_commands(home, args.host, args.port)]
     stopping = []
 
@@ -468,8 +533,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         exited = [p for p in processes if p.poll() is not None]
         if exited:
             status = exited[0].returncode or 1
-            print(f"wuxing serve: {exited[0].args[0]} exited ({exited[0].returncode}); stopping",
-                  file=sys.stderr, flush=True)
+            print(
+                f"wuxing serve: {exited[0].args[0]} exited ({exited[0].returncode}); stopping",
+                file=sys.stderr,
+                flush=True,
+            )
             break
         time.sleep(0.5)
     for process in processes:
@@ -492,9 +560,12 @@ def cmd_docs(args: argparse.Namespace) -> int:
     try:
         dbt_index = build_dbt_docs(home)
     except Exception as error:  # noqa: BLE001 - dbt's own message is in its log
-        print(f"生成 dbt 文档失败（仓库可能正被一次运行占用，请稍后再试）/ dbt docs failed (a run may hold the "
-              f"warehouse; try again later): {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
-              f"；日志 log: {home.root / 'dbt_target' / 'docs'}", file=sys.stderr)
+        print(
+            f"生成 dbt 文档失败（仓库可能正被一次运行占用，请稍后再试）/ dbt docs failed (a run may hold the "
+            f"warehouse; try again later): {str(error).strip().splitlines()[0] if str(error).strip() else error!r}"
+            f"；日志 log: {home.root / 'dbt_target' / 'docs'}",
+            file=sys.stderr,
+        )
         return 1
     gx_index = publish_gx_docs(home)
     print(f"dbt 文档 / dbt docs: {dbt_index}")
@@ -503,8 +574,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
         return 0
     server = docs_server(home, args.port)
     port = server.server_address[1]
-    print(f"浏览 / open http://127.0.0.1:{port}/dbt/ 与 and http://127.0.0.1:{port}/gx/ "
-          "（Ctrl+C 结束 / to stop）", flush=True)
+    print(
+        f"浏览 / open http://127.0.0.1:{port}/dbt/ 与 and http://127.0.0.1:{port}/gx/ （Ctrl+C 结束 / to stop）",
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop on SIGTERM as on Ctrl+C
     try:
         server.serve_forever()
@@ -517,8 +590,9 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
-    top = argparse.ArgumentParser(prog="wuxing", description="五型政府综合考核评分流水线 / "
-                                  "Five-Type Government assessment scoring pipeline")
+    top = argparse.ArgumentParser(
+        prog="wuxing", description="五型政府综合考核评分流水线 / Five-Type Government assessment scoring pipeline"
+    )
     sub = top.add_subparsers(dest="command", required=True)
 
     def add(name: str, handler, help_text: str) -> argparse.ArgumentParser:
@@ -527,8 +601,10 @@ def parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    for name, handler, text in (("demo", cmd_demo, "generate the demo returns and run the pipeline once"),
-                                ("generate-demo", cmd_generate_demo, "write the demo returns into landing/")):
+    for name, handler, text in (
+        ("demo", cmd_demo, "generate the demo returns and run the pipeline once"),
+        ("generate-demo", cmd_generate_demo, "write the demo returns into landing/"),
+    ):
         add(name, handler, text).add_argument("--seed", type=int, default=2024, help="random seed")
     add("run", cmd_run, "run the nightly job once, in-process, then score the stale periods")
     score = add("score", cmd_score, "re-score one period, or a range of periods (backfill), and publish")
@@ -543,8 +619,10 @@ def parser() -> argparse.ArgumentParser:
     withdraw.add_argument("--indicator", required=True, action="append", help="indicator code (repeatable)")
     withdraw.add_argument("--unit", action="append", help="assessed unit, for an evaluator (repeatable)")
     withdraw.add_argument("--reason", help="why, kept in the 备注 column")
-    for action, text in (("finalize", "finalise (定稿) a quarter: freeze its official results"),
-                         ("reopen", "reopen a final quarter (a reason is required)")):
+    for action, text in (
+        ("finalize", "finalise (定稿) a quarter: freeze its official results"),
+        ("reopen", "reopen a final quarter (a reason is required)"),
+    ):
         decision = add(action, cmd_decide, text)
         decision.set_defaults(action=action)
         decision.add_argument("period", help="quarter, e.g. 2024Q4")
@@ -568,7 +646,9 @@ def parser() -> argparse.ArgumentParser:
     rectify.add_argument("--unit", help="open: unit code")
     rectify.add_argument("--period", help="open: quarter the problem was found in")
     rectify.add_argument("--problem", help="open: the problem")
-    rectify.add_argument("--deadline", help="open: deadline YYYY-MM-DD (default: the rule of seeds/rectification_rules.csv)")
+    rectify.add_argument(
+        "--deadline", help="open: deadline YYYY-MM-DD (default: the rule of seeds/rectification_rules.csv)"
+    )
     rectify.add_argument("--measures", help="report: measures taken")
     rectify.add_argument("--done", choices=["yes", "no"], help="report: done?")
     rectify.add_argument("--evidence", help="report: evidence file (archived by sha256)")
@@ -578,15 +658,18 @@ def parser() -> argparse.ArgumentParser:
     template.add_argument("--unit", required=True, help="unit or evaluator code, e.g. 360124 or E03")
     template.add_argument("--period", required=True, help="quarter, e.g. 2024Q4")
     template.add_argument("--out", help="output .xlsx path")
-    template.add_argument("--kind", choices=["return", "rectification"], default="return",
-                          help="return (default) or rectification: the unit's 整改情况报送表 of its open ledger items")
+    template.add_argument(
+        "--kind",
+        choices=["return", "rectification"],
+        default="return",
+        help="return (default) or rectification: the unit's 整改情况报送表 of its open ledger items",
+    )
     report = add("report", cmd_report, "the 通报 workbook, draft text and web scorecard of a period")
     report.add_argument("period", nargs="?", help="quarter (2024Q4) or year (2024)")
     report.add_argument("--out", help="folder to publish into (default: <home>/published/reports)")
     report.add_argument("--serve", action="store_true", help="serve the published reports read-only on 127.0.0.1")
     report.add_argument("--port", type=int, default=8014, help="port for --serve (default 8014)")
-    add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument(
-        "--port", type=int, default=3000)
+    add("ui", cmd_ui, "start the Dagster UI on 127.0.0.1 (development)").add_argument("--port", type=int, default=3000)
     docs = add("docs", cmd_docs, "build dbt's docs and the GX Data Docs and serve them offline on 127.0.0.1")
     docs.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free port)")
     docs.add_argument("--no-serve", action="store_true", help="build the pages only")
@@ -598,13 +681,16 @@ def parser() -> argparse.ArgumentParser:
     uncertain.add_argument("--replications", type=int, default=500, help="replications (default 500)")
     uncertain.add_argument("--seed", type=int, default=18, help="random seed (default 18)")  # uncertainty.DEFAULT_*
     for name in ("demo", "run", "score", "finalize", "reopen"):
-        sub.choices[name].add_argument("-v", "--verbose", action="store_true",
-                                       help="show the full log live (always written to <home>/logs/)")
+        sub.choices[name].add_argument(
+            "-v", "--verbose", action="store_true", help="show the full log live (always written to <home>/logs/)"
+        )
     for name in ("appeal", "decide-appeal", "rectify"):
-        sub.choices[name].add_argument("-v", "--verbose", action="store_true",
-                                       help="show the full log live (always written to <home>/logs/)")
-        sub.choices[name].add_argument("--no-run", action="store_true",
-                                       help="only record it; the marts show it after the next run")
+        sub.choices[name].add_argument(
+            "-v", "--verbose", action="store_true", help="show the full log live (always written to <home>/logs/)"
+        )
+        sub.choices[name].add_argument(
+            "--no-run", action="store_true", help="only record it; the marts show it after the next run"
+        )
     return top
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 TIMEZONE = "Asia/Shanghai"
@@ -12,7 +12,7 @@ ZONE_ZH = "北京时间"
 
 def beijing(moment: datetime) -> datetime:
     """The moment in Beijing time; a naive datetime is UTC, as the warehouse stores times."""
-    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return aware.astimezone(BEIJING)
 
 
@@ -23,4 +23,4 @@ def beijing_text(moment: datetime, seconds: bool = False) -> str:
 
 def now_text(seconds: bool = False) -> str:
     """The current time as `beijing_text` writes it."""
-    return beijing_text(datetime.now(timezone.utc), seconds)
+    return beijing_text(datetime.now(UTC), seconds)

@@ -12,10 +12,11 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, redirect_stderr, redirect_stdout
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from rich import box
 from rich.console import Console
@@ -56,9 +57,9 @@ def log_path(home: Home, now: datetime | None = None) -> Path:
     """A new log file under <home>/logs, named by the Beijing time it starts; old ones pruned."""
     folder = home.root / LOGS
     folder.mkdir(parents=True, exist_ok=True)
-    for old in sorted(folder.glob("wuxing-*.log"))[:-KEEP_LOGS + 1]:
+    for old in sorted(folder.glob("wuxing-*.log"))[: -KEEP_LOGS + 1]:
         old.unlink(missing_ok=True)
-    stamp = beijing(now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
+    stamp = beijing(now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
     return folder / f"wuxing-{stamp}.log"
 
 
@@ -71,17 +72,22 @@ class RunConsole:
         self.errors = Console(file=sys.stderr, highlight=False)
         self.log: Path | None = None
         self._log_handle: IO[str] | None = None
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
-                                 MofNCompleteColumn(), TimeElapsedColumn(), console=self.console,
-                                 disable=not capture or verbose)
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            disable=not capture or verbose,
+        )
         self._stack = ExitStack()
 
     @classmethod
-    def plain(cls, home: Home) -> "RunConsole":
+    def plain(cls, home: Home) -> RunConsole:
         """No progress and no capture: output as it comes (library use and tests)."""
         return cls(home, verbose=True, capture=False)
 
-    def __enter__(self) -> "RunConsole":
+    def __enter__(self) -> RunConsole:
         if self.capture:
             self.log = log_path(self.home)
             handle = self._log_handle = self._stack.enter_context(self.log.open("a", encoding="utf-8"))
@@ -200,8 +206,7 @@ def summary_table(period: str | None, rows, status: str = "", unranked: int = 0)
     title = f"{period} {status + ' ' if status else ''}各组排名前三 / top three of each peer group"
     if unranked:
         title += f"（另有 {unranked} 个单位数据不全，暂不排名）"
-    table = Table(title=title, box=box.SIMPLE_HEAD,
-                  title_justify="left", pad_edge=False, show_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, show_edge=False)
     table.add_column("组别 peer group", no_wrap=True)
     for place in PLACES:
         table.add_column(place, no_wrap=True)

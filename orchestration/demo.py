@@ -28,8 +28,32 @@ PROFILES = {"good": 0.6, "average": 0.0, "lagging": -0.6}
 PROFILE_WEIGHTS = (1, 2, 1)
 TRENDS = {"improving": 0.07, "flat": 0.0, "declining": -0.07}  # change of quality per quarter
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗"
-_GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明",
-          "超", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强")
+_GIVEN = (
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建华",
+    "晓东",
+    "海燕",
+    "志强",
+)
 
 
 @dataclass
@@ -92,16 +116,23 @@ def _as_typed(value: float | int, ind, csv: bool, rng: random.Random) -> Cell:
 def _signature(rng: random.Random, submitted: datetime) -> tuple[str, str, str]:
     """填表人, 联系电话, 填报日期 of a return."""
     name = rng.choice(_SURNAMES) + rng.choice(_GIVEN)
-    phone = (f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if rng.random() < 0.5
-             else f"0791-{rng.randrange(8000_0000, 8999_9999)}")
+    phone = (
+        f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+        if rng.random() < 0.5
+        else f"0791-{rng.randrange(8000_0000, 8999_9999)}"
+    )
     return name, phone, f"{submitted.year}年{submitted.month}月{submitted.day}日"
 
 
 def _submitted_at(period: str, rng: random.Random, first_day: int, last_day: int) -> datetime:
     """A submission time in the days after the quarter ends (China Standard Time)."""
     start = datetime.combine(quarter_start(shift(period, 1)), time(), tzinfo=BEIJING)
-    return start + timedelta(days=rng.randint(first_day, last_day), hours=rng.randint(8, 17),
-                             minutes=rng.randrange(60), seconds=rng.randrange(60))
+    return start + timedelta(
+        days=rng.randint(first_day, last_day),
+        hours=rng.randint(8, 17),
+        minutes=rng.randrange(60),
+        seconds=rng.randrange(60),
+    )
 
 
 class _Writer:
@@ -110,13 +141,31 @@ class _Writer:
     def __init__(self, landing: Path, manifest: DemoManifest) -> None:
         self.landing, self.manifest = landing, manifest
 
-    def write(self, name: str, fmt: tuple[str, str], return_type: str, code: str, submitter: str,
-              period: str, rows: list[list[Cell]], signature: tuple[str, str, str],
-              when: datetime) -> str:
+    def write(
+        self,
+        name: str,
+        fmt: tuple[str, str],
+        return_type: str,
+        code: str,
+        submitter: str,
+        period: str,
+        rows: list[list[Cell]],
+        signature: tuple[str, str, str],
+        when: datetime,
+    ) -> str:
         """Write one return and set its modification time to `when`."""
         suffix, encoding = fmt
-        path = write_return(self.landing / f"{name}{suffix}", return_type, code, submitter, period,
-                            rows, signature, encoding or "utf-8-sig", stamp=when)
+        path = write_return(
+            self.landing / f"{name}{suffix}",
+            return_type,
+            code,
+            submitter,
+            period,
+            rows,
+            signature,
+            encoding or "utf-8-sig",
+            stamp=when,
+        )
         stamp = when.timestamp()
         os.utime(path, (stamp, stamp))
         self.manifest.files.append(path)
@@ -131,25 +180,33 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
     manifest = DemoManifest()
     out = _Writer(landing, manifest)
     units = list(ref.units.itertuples())
-    self_indicators = {tier: list(ref.indicators_for(tier, "self").itertuples())
-                       for tier in ref.units.tier.unique()}
-    targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
-               for tier, inds in self_indicators.items() for ind in inds}
-    in_return = {(tier, period): list(ref.indicators_for(tier, "self", period).itertuples())
-                 for tier in self_indicators for period in PERIODS}  # annual-only ones in Q4 only
+    self_indicators = {tier: list(ref.indicators_for(tier, "self").itertuples()) for tier in ref.units.tier.unique()}
+    targets = {
+        (ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
+        for tier, inds in self_indicators.items()
+        for ind in inds
+    }
+    in_return = {
+        (tier, period): list(ref.indicators_for(tier, "self", period).itertuples())
+        for tier in self_indicators
+        for period in PERIODS
+    }  # annual-only ones in Q4 only
 
     # Special cases, on distinct units: 2-3 corrected resubmissions and 4 bad returns.
     picker = _rng(seed, "special")
     order = picker.sample(units, len(units))
     with_rates = [u for u in order if any(i.value_type == "rate" for i in self_indicators[u.tier])]
-    with_required = [u for u in order
-                     if sum(i.required == "true" for i in self_indicators[u.tier]) >= 2]
+    with_required = [u for u in order if sum(i.required == "true" for i in self_indicators[u.tier]) >= 2]
     bad_units: dict[str, str] = {}
-    for rule, pool in (("rate_out_of_range", with_rates), ("missing_indicator", with_required),
-                       ("not_a_number", order), ("duplicate_indicator", order)):
+    for rule, pool in (
+        ("rate_out_of_range", with_rates),
+        ("missing_indicator", with_required),
+        ("not_a_number", order),
+        ("duplicate_indicator", order),
+    ):
         unit = next(u for u in pool if u.unit_code not in bad_units)
         bad_units[unit.unit_code] = rule
-    resubmit = [u.unit_code for u in order if u.unit_code not in bad_units][:picker.choice((2, 3))]
+    resubmit = [u.unit_code for u in order if u.unit_code not in bad_units][: picker.choice((2, 3))]
 
     for unit in units:
         tier, code = unit.tier, unit.unit_code
@@ -164,28 +221,45 @@ def generate_demo(landing: Path, seed: int = 2024, reference: Reference | None =
                     values.append("不适用")
                 else:
                     values.append(_value(ind, targets[ind.indicator_code, tier], quality, rng))
-            rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
-                     value if isinstance(value, str) else _as_typed(value, ind, fmt[0] == ".csv", rng),
-                     None]
-                    for seq, (ind, value) in enumerate(zip(inds, values), start=1)]
+            rows = [
+                [
+                    seq,
+                    ind.indicator_code,
+                    ind.indicator_name_zh,
+                    ind.unit_of_measure,
+                    value if isinstance(value, str) else _as_typed(value, ind, fmt[0] == ".csv", rng),
+                    None,
+                ]
+                for seq, (ind, value) in enumerate(zip(inds, values), start=1)
+            ]
             when = _submitted_at(period, rng, 2, 12)
             signature = _signature(rng, when)
             name = f"{code}_{period}_{unit.short_name}"
             rule = bad_units.get(code) if period == BAD_PERIOD else None
             if rule:
                 rows = _spoil(rows, rule, inds, rng)
-                manifest.bad_files[out.write(name, fmt, layout.RETURN_TYPE_UNIT, code,
-                                             unit.unit_name, period, rows, signature, when)] = rule
+                manifest.bad_files[
+                    out.write(name, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name, period, rows, signature, when)
+                ] = rule
                 continue
-            out.write(name, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name, period, rows,
-                      signature, when)
+            out.write(name, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name, period, rows, signature, when)
             manifest.expected_unit_returns.add((code, period))
             if period == RESUBMISSION_PERIOD and code in resubmit:
                 fixed = _correct(rows, inds, rng)
                 later = when + timedelta(days=rng.randint(2, 6), hours=rng.randint(1, 5))
-                manifest.resubmissions.append(out.write(
-                    name + CORRECTION_SUFFIX, fmt, layout.RETURN_TYPE_UNIT, code, unit.unit_name,
-                    period, fixed, _signature(rng, later), later))
+                manifest.resubmissions.append(
+                    out.write(
+                        name + CORRECTION_SUFFIX,
+                        fmt,
+                        layout.RETURN_TYPE_UNIT,
+                        code,
+                        unit.unit_name,
+                        period,
+                        fixed,
+                        _signature(rng, later),
+                        later,
+                    )
+                )
 
     _write_unknown_unit(out, seed, ref, {tier: in_return[tier, BAD_PERIOD] for tier in self_indicators})
     _write_evaluations(out, seed, ref)
@@ -200,8 +274,7 @@ def _spoil(rows: list[list[Cell]], rule: str, inds: list, rng: random.Random) ->
         at = rng.choice([i for i, ind in enumerate(inds) if ind.value_type == "rate"])
         rows[at][value_col] = 120
     elif rule == "not_a_number":
-        at = rng.choice([i for i, ind in enumerate(inds) if ind.value_type in ("rate", "score")]
-                        or range(len(inds)))
+        at = rng.choice([i for i, ind in enumerate(inds) if ind.value_type in ("rate", "score")] or range(len(inds)))
         rows[at][value_col] = "八十五"
     elif rule == "missing_indicator":
         drop = set(rng.sample([i for i, ind in enumerate(inds) if ind.required == "true"], 2))
@@ -222,8 +295,9 @@ def _correct(rows: list[list[Cell]], inds: list, rng: random.Random) -> list[lis
     value_col = layout.UNIT_HEADER.index(layout.COL_VALUE)
     note_col = layout.UNIT_HEADER.index(layout.COL_NOTE)
     rows = [list(row) for row in rows]
-    numeric = [i for i, row in enumerate(rows)
-               if isinstance(row[value_col], (int, float)) and inds[i].value_type != "flag"]
+    numeric = [
+        i for i, row in enumerate(rows) if isinstance(row[value_col], (int, float)) and inds[i].value_type != "flag"
+    ]
     for at in rng.sample(numeric, min(len(numeric), rng.choice((1, 2)))):
         old, kind = rows[at][value_col], inds[at].value_type
         if kind == "count":
@@ -243,13 +317,29 @@ def _write_unknown_unit(out: _Writer, seed: int, ref: Reference, self_indicators
     rng = _rng(seed, "unknown-unit")
     tier = "county" if "county" in self_indicators else next(iter(self_indicators))
     inds = self_indicators[tier]
-    rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
-             _value(ind, ref.target(ind.indicator_code, tier), 0.0, rng), None]
-            for seq, ind in enumerate(inds, start=1)]
+    rows = [
+        [
+            seq,
+            ind.indicator_code,
+            ind.indicator_name_zh,
+            ind.unit_of_measure,
+            _value(ind, ref.target(ind.indicator_code, tier), 0.0, rng),
+            None,
+        ]
+        for seq, ind in enumerate(inds, start=1)
+    ]
     when = _submitted_at(BAD_PERIOD, rng, 2, 12)
-    name = out.write(f"{UNKNOWN_UNIT_CODE}_{BAD_PERIOD}_{UNKNOWN_UNIT_NAME}",
-                     rng.choices(FORMATS, FORMAT_WEIGHTS)[0], layout.RETURN_TYPE_UNIT,
-                     UNKNOWN_UNIT_CODE, UNKNOWN_UNIT_NAME, BAD_PERIOD, rows, _signature(rng, when), when)
+    name = out.write(
+        f"{UNKNOWN_UNIT_CODE}_{BAD_PERIOD}_{UNKNOWN_UNIT_NAME}",
+        rng.choices(FORMATS, FORMAT_WEIGHTS)[0],
+        layout.RETURN_TYPE_UNIT,
+        UNKNOWN_UNIT_CODE,
+        UNKNOWN_UNIT_NAME,
+        BAD_PERIOD,
+        rows,
+        _signature(rng, when),
+        when,
+    )
     out.manifest.bad_files[name] = "unknown_unit"
 
 
@@ -268,10 +358,17 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
     evaluators = [e for e in ref.evaluators.itertuples() if e.evaluator_code in sources]
     units = list(ref.units.itertuples())
     tiers = sorted(set(ref.units.tier))
-    inds = {(tier, e.evaluator_code, period): list(ref.indicators_for(tier, e.evaluator_code, period).itertuples())
-            for tier in tiers for e in evaluators for period in PERIODS}
-    targets = {(ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
-               for (tier, _, _), rows in inds.items() for ind in rows}
+    inds = {
+        (tier, e.evaluator_code, period): list(ref.indicators_for(tier, e.evaluator_code, period).itertuples())
+        for tier in tiers
+        for e in evaluators
+        for period in PERIODS
+    }
+    targets = {
+        (ind.indicator_code, tier): ref.target(ind.indicator_code, tier)
+        for (tier, _, _), rows in inds.items()
+        for ind in rows
+    }
     for index, period in enumerate(PERIODS):
         for evaluator in evaluators:
             code = evaluator.evaluator_code
@@ -294,8 +391,27 @@ def _write_evaluations(out: _Writer, seed: int, ref: Reference) -> None:
                         raw = _value(ind, targets[ind.indicator_code, unit.tier], quality, rng)
                         value = _as_typed(raw, ind, fmt[0] == ".csv", rng)
                     reported[ind.indicator_code] = value
-                    rows.append([len(rows) + 1, unit.unit_code, unit.unit_name, ind.indicator_code,
-                                 ind.indicator_name_zh, ind.unit_of_measure, value, None])
+                    rows.append(
+                        [
+                            len(rows) + 1,
+                            unit.unit_code,
+                            unit.unit_name,
+                            ind.indicator_code,
+                            ind.indicator_name_zh,
+                            ind.unit_of_measure,
+                            value,
+                            None,
+                        ]
+                    )
             when = _submitted_at(period, rng, 14, 20)
-            out.write(f"{code}_{period}_评价", fmt, layout.RETURN_TYPE_EVALUATION, code,
-                      evaluator.evaluator_name, period, rows, _signature(rng, when), when)
+            out.write(
+                f"{code}_{period}_评价",
+                fmt,
+                layout.RETURN_TYPE_EVALUATION,
+                code,
+                evaluator.evaluator_name,
+                period,
+                rows,
+                _signature(rng, when),
+                when,
+            )

@@ -24,16 +24,11 @@ GX_CDN = {
     "https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css": "bootstrap.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "bootstrap-table.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "bootstrap-table.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control":
-        "bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "bootstrap-datepicker.min.js",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "bootstrap-datepicker.min.css",
-    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css":
-        "bootstrap-prefers-dark.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control": "bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "bootstrap-datepicker.min.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "bootstrap-datepicker.min.css",
+    "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": "bootstrap-prefers-dark.min.css",
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/all.min.css",
 }
 # An address the browser loads by itself (not a link the reader may follow): <script src>, <img src>,
@@ -70,6 +65,7 @@ def offline_page(html: str, to_static: str) -> str:
             if url.startswith(prefix):
                 return f"{match.group(1)}{to_static}/vendor/{name}{match.group(3)}"
         raise ValueError(f"GX Data Docs load an unknown remote asset: {url}")
+
     return LOADED.sub(local, html)
 
 
@@ -103,8 +99,9 @@ def build_dbt_docs(home: Home) -> Path:
     from orchestration.defs.dbt import dbt_resource, dbt_target, dbt_vars
 
     target = dbt_target(home, "docs")
-    dbt_resource().cli(["docs", "generate", "--static", "--vars", json.dumps(dbt_vars(home))],
-                       target_path=target, raise_on_error=True).wait()
+    dbt_resource().cli(
+        ["docs", "generate", "--static", "--vars", json.dumps(dbt_vars(home))], target_path=target, raise_on_error=True
+    ).wait()
     manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
     if manifest["metadata"].get("send_anonymous_usage_stats"):
         raise RuntimeError("dbt usage tracking is on: set DBT_SEND_ANONYMOUS_USAGE_STATS=false")

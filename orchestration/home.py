@@ -20,7 +20,7 @@ class Home:
     root: Path
 
     @classmethod
-    def resolve(cls, home: str | os.PathLike[str] | None = None) -> "Home":
+    def resolve(cls, home: str | os.PathLike[str] | None = None) -> Home:
         """The home given, else $WUXING_HOME, else ./var, as an absolute path."""
         return cls(Path(home or os.environ.get("WUXING_HOME") or DEFAULT_HOME).resolve())
 
@@ -65,9 +65,16 @@ class Home:
         folder = tomllib.loads(config.read_text(encoding="utf-8")).get("framework")
         return (self.root / folder).resolve() if folder else SEEDS_DIR
 
-    def ensure(self) -> "Home":
+    def ensure(self) -> Home:
         """Create the folders of the layout if missing."""
-        for path in (self.landing, self.archive, self.quarantine, self.notices, self.warehouse.parent,
-                     self.published, self.dagster_home):
+        for path in (
+            self.landing,
+            self.archive,
+            self.quarantine,
+            self.notices,
+            self.warehouse.parent,
+            self.published,
+            self.dagster_home,
+        ):
             path.mkdir(parents=True, exist_ok=True)
         return self

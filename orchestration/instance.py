@@ -17,6 +17,7 @@ import dagster as dg
 
 from orchestration.home import Home
 from orchestration.secrets import POSTGRES_ENV
+
 MANAGED = "# Managed by wuxing (rewritten on every start); delete this line to keep your own edits."
 
 OLD_MARKER = "# Written by wuxing on first use"  # homes made before the marker above
@@ -73,7 +74,7 @@ def psycopg2_url(url: str) -> str:
     """SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3; dagster-postgres ships psycopg2."""
     for scheme in ("postgresql://", "postgres://"):
         if url.startswith(scheme):
-            return "postgresql+psycopg2://" + url[len(scheme):]
+            return "postgresql+psycopg2://" + url[len(scheme) :]
     return url
 
 
@@ -108,9 +109,11 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
     from orchestration.defs.constants import HOST_TAG, PID_TAG
 
     host, reaped = socket.gethostname(), []
-    records = instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED,
-                                                               dg.DagsterRunStatus.STARTING,
-                                                               dg.DagsterRunStatus.CANCELING]))
+    records = instance.get_run_records(
+        dg.RunsFilter(
+            statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.CANCELING]
+        )
+    )
     for record in records:
         run = record.dagster_run
         pid = run.tags.get(PID_TAG)
@@ -120,10 +123,23 @@ def reap_dead_runs(instance: dg.DagsterInstance) -> list[str]:
         reaped.append(run.run_id)
     storage = instance.event_log_storage
     if storage.supports_global_concurrency_limits:
-        finished = {r.dagster_run.run_id for r in instance.get_run_records(
-            dg.RunsFilter(run_ids=list(storage.get_concurrency_run_ids()),
-                          statuses=[dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED,
-                                    dg.DagsterRunStatus.SUCCESS]))} if storage.get_concurrency_run_ids() else set()
+        finished = (
+            {
+                r.dagster_run.run_id
+                for r in instance.get_run_records(
+                    dg.RunsFilter(
+                        run_ids=list(storage.get_concurrency_run_ids()),
+                        statuses=[
+                            dg.DagsterRunStatus.FAILURE,
+                            dg.DagsterRunStatus.CANCELED,
+                            dg.DagsterRunStatus.SUCCESS,
+                        ],
+                    )
+                )
+            }
+            if storage.get_concurrency_run_ids()
+            else set()
+        )
         for run_id in finished:
             storage.free_concurrency_slots_for_run(run_id)
     return reaped

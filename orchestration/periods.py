@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -48,8 +48,12 @@ where status = 'accepted' and regexp_full_match(period, '[0-9]{4}Q[1-4]')
 group by period
 """
 
-CODE_GLOBS = ((SEEDS_DIR, "*.csv"), (DBT_PROJECT_DIR / "models", "**/*"),
-              (DBT_PROJECT_DIR / "macros", "**/*"), (DBT_PROJECT_DIR, "dbt_project.yml"))
+CODE_GLOBS = (
+    (SEEDS_DIR, "*.csv"),
+    (DBT_PROJECT_DIR / "models", "**/*"),
+    (DBT_PROJECT_DIR / "macros", "**/*"),
+    (DBT_PROJECT_DIR, "dbt_project.yml"),
+)
 
 REASON_NEW = "新期次 / first scoring"
 REASON_RETURNS = "填报有变化 / returns changed"
@@ -118,7 +122,7 @@ def code_version(seeds_dir: Path = SEEDS_DIR) -> str:
 
 def _utc_now() -> datetime:
     """Now in UTC as a naive timestamp, as the ledger stores it."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _digest(*parts: str) -> str:
@@ -197,24 +201,29 @@ def _own_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _changed_input(before: str, now: str) -> str:
     """Why a quarter's own inputs changed: its returns, the office's decision or else the ledger."""
+
     def returns_and_decision(own: str) -> list[str]:
         return [part for part in own.split("|") if not part.startswith(LEDGER_PREFIX)]
+
     old, new = returns_and_decision(before), returns_and_decision(now)
     if old[:1] != new[:1]:
         return REASON_RETURNS
     return REASON_DECISION if old != new else REASON_LEDGER
 
 
-def plan(con: duckdb.DuckDBPyConnection, code: str | None = None,
-         framework: Path = SEEDS_DIR) -> PeriodPlan:
+def plan(con: duckdb.DuckDBPyConnection, code: str | None = None, framework: Path = SEEDS_DIR) -> PeriodPlan:
     """Which periods of the framework's calendar must be re-scored now, compared with the
     ledger, and why."""
     ensure_ledger(con)
     code = code or code_version(framework)
     own = _own_fingerprints(con)
     current = fingerprints(own, code)
-    built = {row[0]: row[1:] for row in con.execute(
-        "select period, returns_fingerprint, fingerprint, code_version from ops.period_builds").fetchall()}
+    built = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "select period, returns_fingerprint, fingerprint, code_version from ops.period_builds"
+        ).fetchall()
+    }
     unfinished = periods_in_progress(con)
     reasons, unchanged = {}, []
     for key, fingerprint in current.items():
@@ -239,11 +248,20 @@ def costed_by_findings(con: duckdb.DuckDBPyConnection, found_in: list[str]) -> l
     partition order; only periods with returns (nothing else is scored)."""
     if not found_in or not table_exists(con, "intermediate", "int_rectification_deductions_assigned"):
         return []
-    quarters = [row[0] for row in con.execute(
-        "select distinct period from intermediate.int_rectification_deductions_assigned "
-        "where list_contains(?, period_found)", [found_in]).fetchall()]
-    reach = {*quarters, *(_shift(q, 1) for q in quarters), *(_shift(q, 4) for q in quarters),
-             *(q[:4] for q in quarters)}
+    quarters = [
+        row[0]
+        for row in con.execute(
+            "select distinct period from intermediate.int_rectification_deductions_assigned "
+            "where list_contains(?, period_found)",
+            [found_in],
+        ).fetchall()
+    ]
+    reach = {
+        *quarters,
+        *(shift(q, 1) for q in quarters),
+        *(shift(q, 4) for q in quarters),
+        *(q[:4] for q in quarters),
+    }
     return in_partition_order(reach & periods_with_returns(con))
 
 
@@ -279,8 +297,9 @@ def periods_in_progress(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {row[0] for row in con.execute("select period from ops.periods_in_progress").fetchall()}
 
 
-def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None,
-                  code: str | None = None) -> list[str]:
+def record_builds(
+    con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str | None, code: str | None = None
+) -> list[str]:
     """Record that `keys` were just scored from the current returns; returns the keys recorded."""
     ensure_ledger(con)
     code = code or code_version()
@@ -289,8 +308,10 @@ def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
     now = _utc_now()
     recorded = [key for key in keys if key in current]
     for key in recorded:
-        con.execute("insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
-                    [key, "" if is_year(key) else own[key], current[key], code, now, run_id])
+        con.execute(
+            "insert or replace into ops.period_builds values (?, ?, ?, ?, ?, ?)",
+            [key, "" if is_year(key) else own[key], current[key], code, now, run_id],
+        )
     con.execute("delete from ops.periods_in_progress where list_contains(?, period)", [list(keys)])
     return recorded
 
@@ -298,8 +319,11 @@ def record_builds(con: duckdb.DuckDBPyConnection, keys: list[str], run_id: str |
 def periods_scored_by(warehouse: Path, run_id: str) -> list[str]:
     """The periods a run scored, from the ledger, in partition order (none before any scoring)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = (con.execute("select period from ops.period_builds where run_id = ?", [run_id]).fetchall()
-                if table_exists(con, "ops", "period_builds") else [])
+        rows = (
+            con.execute("select period from ops.period_builds where run_id = ?", [run_id]).fetchall()
+            if table_exists(con, "ops", "period_builds")
+            else []
+        )
     return in_partition_order(row[0] for row in rows)
 
 

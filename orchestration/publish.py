@@ -7,7 +7,7 @@ import os
 import re
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -40,8 +40,9 @@ class Publication:
 def mart_tables(warehouse: Path) -> list[str]:
     """Tables in the warehouse's marts schema."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("select table_name from information_schema.tables "
-                           "where table_schema = 'marts' order by table_name").fetchall()
+        rows = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by table_name"
+        ).fetchall()
     return [r[0] for r in rows]
 
 
@@ -55,7 +56,7 @@ def publish(home: Home, now: datetime | None = None) -> Publication:
     home.published.mkdir(parents=True, exist_ok=True)
     with open(home.published / PUBLISH_LOCK, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one publish at a time; the kernel frees it if we are killed
-        return _publish_locked(home, (now or datetime.now(timezone.utc)).strftime("%Y%m%dT%H%M%S%fZ"))
+        return _publish_locked(home, (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ"))
 
 
 def _publish_locked(home: Home, stamp: str) -> Publication:
@@ -92,8 +93,7 @@ def _publish_locked(home: Home, stamp: str) -> Publication:
             shutil.rmtree(snapshot, ignore_errors=True)
         raise
     _prune(home.published / SNAPSHOTS)
-    return Publication(database=home.published / PUBLISHED_DB, parquet_dir=home.published / PARQUET_LINK,
-                       tables=counts)
+    return Publication(database=home.published / PUBLISHED_DB, parquet_dir=home.published / PARQUET_LINK, tables=counts)
 
 
 def _linked_snapshot(published: Path) -> str | None:
@@ -134,13 +134,18 @@ def _literal(text: str) -> str:
 def copy_comments(con: duckdb.DuckDBPyConnection, source: str, target: str) -> None:
     """Copy the marts' table and column descriptions (dbt persist_docs) from one attached
     database to another, so `duckdb_columns()` of the published file shows them."""
-    tables = con.execute("select table_name, comment from duckdb_tables() where database_name = ? "
-                         "and schema_name = 'marts' and comment is not null", [source]).fetchall()
+    tables = con.execute(
+        "select table_name, comment from duckdb_tables() where database_name = ? "
+        "and schema_name = 'marts' and comment is not null",
+        [source],
+    ).fetchall()
     for table, comment in tables:
         con.execute(f'comment on table {target}.marts."{table}" is {_literal(comment)}')
-    columns = con.execute("select table_name, column_name, comment from duckdb_columns() "
-                          "where database_name = ? and schema_name = 'marts' and comment is not null",
-                          [source]).fetchall()
+    columns = con.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = ? and schema_name = 'marts' and comment is not null",
+        [source],
+    ).fetchall()
     for table, column, comment in columns:
         con.execute(f'comment on column {target}.marts."{table}"."{column}" is {_literal(comment)}')
 
@@ -167,7 +172,9 @@ def ranking_head(database: Path, top: int = 3) -> tuple[str | None, list[Ranking
         rows = con.execute(
             "select peer_group_name, rank_in_group, unit_name, total_score, grade, light, short_name "
             "from marts.mart_unit_rankings where period = ? and rank_in_group <= ? "
-            "order by peer_group, rank_in_group, unit_code", [period, top]).fetchall()
+            "order by peer_group, rank_in_group, unit_code",
+            [period, top],
+        ).fetchall()
     return period, rows
 
 
@@ -177,12 +184,19 @@ def result_status(database: Path, period: str | None) -> tuple[str, int]:
     with duckdb.connect(str(database), read_only=True) as con:
         if period is None or not table_exists(con, "marts", "mart_unit_rankings"):
             return "", 0
-        columns = {row[0] for row in con.execute("select column_name from information_schema.columns "
-                                                 "where table_name = 'mart_unit_rankings'").fetchall()}
+        columns = {
+            row[0]
+            for row in con.execute(
+                "select column_name from information_schema.columns where table_name = 'mart_unit_rankings'"
+            ).fetchall()
+        }
         if "result_status" not in columns:
             return "", 0
-        status, unranked = con.execute("select max(result_status), count(*) filter (where not is_ranked) "
-                                       "from marts.mart_unit_rankings where period = ?", [period]).fetchone()
+        status, unranked = con.execute(
+            "select max(result_status), count(*) filter (where not is_ranked) "
+            "from marts.mart_unit_rankings where period = ?",
+            [period],
+        ).fetchone()
     return status or "", int(unranked or 0)
 
 
@@ -191,8 +205,12 @@ def return_counts(database: Path) -> dict[str, int]:
     warnings (0 when none)."""
     with duckdb.connect(str(database), read_only=True) as con:
         counts = dict(con.execute("select status, count(*) from marts.mart_return_log group by status").fetchall())
-        warned = con.execute("select count(*) from marts.mart_return_log "
-                             "where status <> 'rejected' and warning_count > 0").fetchone()[0]
+        warned = con.execute(
+            "select count(*) from marts.mart_return_log where status <> 'rejected' and warning_count > 0"
+        ).fetchone()[0]
     held = {"held": int(counts["held"])} if counts.get("held") else {}
-    return {**{status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")},
-            **held, "with_warnings": int(warned)}
+    return {
+        **{status: int(counts.get(status, 0)) for status in ("accepted", "rejected", "superseded")},
+        **held,
+        "with_warnings": int(warned),
+    }

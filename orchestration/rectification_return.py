@@ -26,8 +26,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestration.clock import BEIJING
 from orchestration.home import Home
-from orchestration.reference import Reference
 from orchestration.rectification import report_from_return
+from orchestration.reference import Reference
 from orchestration.returns import layout
 from orchestration.returns.archive import ArchivedFile, stored_name
 from orchestration.returns.issues import ERROR, Issue
@@ -45,8 +45,13 @@ COL_ITEM, COL_PROBLEM, COL_DEADLINE = "台账编号", "问题", "整改期限"
 COL_MEASURES, COL_DONE, COL_DATE, COL_EVIDENCE = "整改措施", "是否完成", "完成日期", "佐证材料"
 HEADER = (layout.COL_SEQ, COL_ITEM, COL_PROBLEM, COL_DEADLINE, COL_MEASURES, COL_DONE, COL_DATE, COL_EVIDENCE)
 INPUTS = (COL_MEASURES, COL_DONE, COL_DATE, COL_EVIDENCE)
-FIELD_OF = {COL_ITEM: "item_id", COL_MEASURES: "measures", COL_DONE: "done", COL_DATE: "completion_date",
-            COL_EVIDENCE: "evidence"}
+FIELD_OF = {
+    COL_ITEM: "item_id",
+    COL_MEASURES: "measures",
+    COL_DONE: "done",
+    COL_DATE: "completion_date",
+    COL_EVIDENCE: "evidence",
+}
 
 RAW_DDL = """
 create schema if not exists raw;
@@ -79,8 +84,9 @@ class ParsedRectification:
     rows: list[dict[str, object]]
 
 
-def write_rectification_template(path: Path, unit_code: str, period: str, reference: Reference,
-                                 items: list[tuple[str, str, date]]) -> Path:
+def write_rectification_template(
+    path: Path, unit_code: str, period: str, reference: Reference, items: list[tuple[str, str, date]]
+) -> Path:
     """The unit's workbook for `period`, one row per open ledger item (item id, problem, deadline)."""
     path = Path(path)
     if path.suffix.lower() != ".xlsx":
@@ -101,11 +107,18 @@ def write_rectification_template(path: Path, unit_code: str, period: str, refere
         sheet.append([seq, item_id, problem, str(deadline), None, None, None, None])
     last = layout.FIRST_DATA_ROW + max(len(items), 1) - 1
     letter = {column: get_column_letter(HEADER.index(column) + 1) for column in HEADER}
-    done = DataValidation(type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True,
-                          error="请选择「是」或「否」")
+    done = DataValidation(
+        type="list", formula1='"是,否"', allow_blank=True, showErrorMessage=True, error="请选择「是」或「否」"
+    )
     done.add(f"{letter[COL_DONE]}{layout.FIRST_DATA_ROW}:{letter[COL_DONE]}{last}")
-    when = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                          showErrorMessage=True, error="请填写日期，如 2025-03-01")
+    when = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="36526",
+        allow_blank=True,
+        showErrorMessage=True,
+        error="请填写日期，如 2025-03-01",
+    )
     when.add(f"{letter[COL_DATE]}{layout.FIRST_DATA_ROW}:{letter[COL_DATE]}{last}")
     sheet.add_data_validation(done)
     sheet.add_data_validation(when)
@@ -118,16 +131,25 @@ def write_rectification_template(path: Path, unit_code: str, period: str, refere
                 cell.number_format = "yyyy-mm-dd"
     for cell in sheet[layout.HEADER_ROW]:
         cell.font, cell.alignment = Font(bold=True), Alignment(horizontal="center")
-    for column, width in ((COL_ITEM, 28), (COL_PROBLEM, 40), (COL_DEADLINE, 12), (COL_MEASURES, 40),
-                          (COL_DONE, 10), (COL_DATE, 12), (COL_EVIDENCE, 30)):
+    for column, width in (
+        (COL_ITEM, 28),
+        (COL_PROBLEM, 40),
+        (COL_DEADLINE, 12),
+        (COL_MEASURES, 40),
+        (COL_DONE, 10),
+        (COL_DATE, 12),
+        (COL_EVIDENCE, 30),
+    ):
         sheet.column_dimensions[letter[column]].width = width
     sheet.protection.sheet = True
     notes = workbook.create_sheet(layout.INSTRUCTIONS_SHEET)
-    for line in ("每个未销号的整改事项一行（台账编号、问题、整改期限已预填，请勿改动）。",
-                 "「整改措施」必填；「是否完成」填「是」或「否」；已完成的须填「完成日期」（如 2025-03-01）和「佐证材料」"
-                 "（文件名、文号或链接；材料另行报送考核办）。",
-                 "填好后放入收文目录（landing）报送；校验不通过的退回通知会写明哪个单元格、如何修改。",
-                 "考核办审核后销号或退回；退回的事项请在下次报送中重新填报。"):
+    for line in (
+        "每个未销号的整改事项一行（台账编号、问题、整改期限已预填，请勿改动）。",
+        "「整改措施」必填；「是否完成」填「是」或「否」；已完成的须填「完成日期」（如 2025-03-01）和「佐证材料」"
+        "（文件名、文号或链接；材料另行报送考核办）。",
+        "填好后放入收文目录（landing）报送；校验不通过的退回通知会写明哪个单元格、如何修改。",
+        "考核办审核后销号或退回；退回的事项请在下次报送中重新填报。",
+    ):
         notes.append([line])
     workbook.save(path)
     return path
@@ -160,13 +182,19 @@ def _mentions_item_column(data: bytes) -> bool:
     content of a zipped workbook, also as XML character references; the bytes of an .xls or a text
     file), so a value return is not parsed twice."""
     marks = [COL_ITEM.encode(encoding) for encoding in ("utf-8", "utf-16-le", "gb18030")]
-    marks += ["".join(f"&#{ord(ch)};" for ch in COL_ITEM).encode(),  # XML character references
-              "".join(f"&#x{ord(ch):x};" for ch in COL_ITEM).encode(), "".join(f"&#x{ord(ch):X};" for ch in COL_ITEM).encode()]
+    marks += [
+        "".join(f"&#{ord(ch)};" for ch in COL_ITEM).encode(),  # XML character references
+        "".join(f"&#x{ord(ch):x};" for ch in COL_ITEM).encode(),
+        "".join(f"&#x{ord(ch):X};" for ch in COL_ITEM).encode(),
+    ]
     if data.startswith(ZIP_MAGIC):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                texts = [archive.read(name) for name in archive.namelist()
-                         if name in ("xl/sharedStrings.xml", "content.xml") or name.startswith("xl/worksheets/")]
+                texts = [
+                    archive.read(name)
+                    for name in archive.namelist()
+                    if name in ("xl/sharedStrings.xml", "content.xml") or name.startswith("xl/worksheets/")
+                ]
         except Exception:  # noqa: BLE001 - a broken archive is the value-return path's to refuse
             return False
         return any(mark in text for mark in marks for text in texts)
@@ -194,8 +222,9 @@ def read_rectification(file_name: str, data: bytes) -> ParsedRectification | Non
                     meta[cell] = row[i + 1]
         col = {name: i for i, name in enumerate(rows[header_at]) if name}
         records = []
-        for number, (raw, row) in enumerate(zip(sheet.rows[header_at + 1:], rows[header_at + 1:]),
-                                            start=header_at + 2):
+        for number, (raw, row) in enumerate(
+            zip(sheet.rows[header_at + 1 :], rows[header_at + 1 :]), start=header_at + 2
+        ):
             if not any(row[col[c]] for c in (COL_ITEM, *INPUTS) if c in col and col[c] < len(row)):
                 continue
 
@@ -204,18 +233,29 @@ def read_rectification(file_name: str, data: bytes) -> ParsedRectification | Non
                 return (row[i] or None) if i is not None and i < len(row) else None
 
             date_index = col.get(COL_DATE)
-            records.append({"sheet": sheet.name, "source_row": number, "item_id": (cell(COL_ITEM) or "").upper(),
-                            "measures": cell(COL_MEASURES), "done": cell(COL_DONE),
-                            "completion_date": _date_text(raw[date_index]) if date_index is not None
-                            and date_index < len(raw) else None, "evidence": cell(COL_EVIDENCE)})
-        return ParsedRectification(file_name, meta.get(layout.META_UNIT_CODE, ""), meta.get(layout.META_PERIOD, "")
-                                   .upper(), records)
+            records.append(
+                {
+                    "sheet": sheet.name,
+                    "source_row": number,
+                    "item_id": (cell(COL_ITEM) or "").upper(),
+                    "measures": cell(COL_MEASURES),
+                    "done": cell(COL_DONE),
+                    "completion_date": _date_text(raw[date_index])
+                    if date_index is not None and date_index < len(raw)
+                    else None,
+                    "evidence": cell(COL_EVIDENCE),
+                }
+            )
+        return ParsedRectification(
+            file_name, meta.get(layout.META_UNIT_CODE, ""), meta.get(layout.META_PERIOD, "").upper(), records
+        )
     return None
 
 
 def _frame(parsed: ParsedRectification, landed: date) -> pd.DataFrame:
-    frame = pd.DataFrame(parsed.rows, columns=["sheet", "source_row", "item_id", "measures", "done",
-                                               "completion_date", "evidence"])
+    frame = pd.DataFrame(
+        parsed.rows, columns=["sheet", "source_row", "item_id", "measures", "done", "completion_date", "evidence"]
+    )
     frame["row_id"] = range(len(frame))
     frame["submitter_code"] = parsed.submitter_code
     frame["period"] = parsed.period
@@ -223,8 +263,10 @@ def _frame(parsed: ParsedRectification, landed: date) -> pd.DataFrame:
     done = frame["done"] == "是"  # what a finished item must carry (else a placeholder that passes)
     frame["date_when_done"] = frame["completion_date"].where(done, "-")
     frame["evidence_when_done"] = frame["evidence"].where(done, "-")
-    frame["date_in_future"] = [bool(d) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)) and d > landed.isoformat()
-                               for d in frame["completion_date"].fillna("")]
+    frame["date_in_future"] = [
+        bool(d) and bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d)) and d > landed.isoformat()
+        for d in frame["completion_date"].fillna("")
+    ]
     return frame.astype({"source_row": "int64"})
 
 
@@ -243,20 +285,35 @@ def _issues(result, frame: pd.DataFrame) -> list[Issue]:
             cell = f"{get_column_letter(column)}{row['source_row']}" if column else meta["column_zh"]
             fields = {**{k: ("" if v is None or v != v else v) for k, v in row.items()}, "cell": cell}
             seen = fields.get(FIELD_OF.get(meta["column_zh"], ""), "")
-            found.append(Issue(meta["rule"], meta["severity"], meta["message_zh"].format(**fields),
-                               meta["fix_zh"].format(**fields), row["sheet"],
-                               None if meta["scope"] == "file" else int(row["source_row"]), meta["column_zh"],
-                               str(seen)))
+            found.append(
+                Issue(
+                    meta["rule"],
+                    meta["severity"],
+                    meta["message_zh"].format(**fields),
+                    meta["fix_zh"].format(**fields),
+                    row["sheet"],
+                    None if meta["scope"] == "file" else int(row["source_row"]),
+                    meta["column_zh"],
+                    str(seen),
+                )
+            )
     return sorted(found, key=lambda issue: (issue.source_row or 0, issue.rule))
 
 
-def validate_rectification(parsed: ParsedRectification, landed: date, validator: ReturnValidator,
-                           open_keys: list[str]) -> tuple[list[Issue], SuiteRun | None]:
+def validate_rectification(
+    parsed: ParsedRectification, landed: date, validator: ReturnValidator, open_keys: list[str]
+) -> tuple[list[Issue], SuiteRun | None]:
     """Run the rectification suite on one return; the unit's open ledger items are the $PARAMETER
     open_ledger_keys ('<unit>:<item>')."""
     if not parsed.rows:
-        return [Issue("zg_no_rows", ERROR, "表中没有填报任何整改事项",
-                      "请在「整改情况」表的台账事项行填写整改措施等内容后重新报送")], None
+        return [
+            Issue(
+                "zg_no_rows",
+                ERROR,
+                "表中没有填报任何整改事项",
+                "请在「整改情况」表的台账事项行填写整改措施等内容后重新报送",
+            )
+        ], None
     frame = _frame(parsed, landed)
     validator.parameters["open_ledger_keys"] = sorted(open_keys)  # this suite's own parameter
     result = validator.run_suite(SUITE, frame)
@@ -268,9 +325,13 @@ def validate_rectification(parsed: ParsedRectification, landed: date, validator:
 def _open_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
     if not table_exists(con, "intermediate", "int_rectification_items_resolved"):
         return []
-    return [row[0] for row in con.execute("select unit_code || ':' || item_id from "
-                                          "intermediate.int_rectification_items_resolved where status <> 'closed'")
-            .fetchall()]
+    return [
+        row[0]
+        for row in con.execute(
+            "select unit_code || ':' || item_id from "
+            "intermediate.int_rectification_items_resolved where status <> 'closed'"
+        ).fetchall()
+    ]
 
 
 def without_judged(home: Home, items: list[ArchivedFile]) -> list[ArchivedFile]:
@@ -281,9 +342,12 @@ def without_judged(home: Home, items: list[ArchivedFile]) -> list[ArchivedFile]:
     return [item for item in items if item.sha256 not in known]
 
 
-def take_rectification_returns(home: Home, reference: Reference, items: list[ArchivedFile],
-                               validator: ReturnValidator,
-                               ) -> tuple[list[ArchivedFile], dict[str, Verdict], list[SuiteRun]]:
+def take_rectification_returns(
+    home: Home,
+    reference: Reference,
+    items: list[ArchivedFile],
+    validator: ReturnValidator,
+) -> tuple[list[ArchivedFile], dict[str, Verdict], list[SuiteRun]]:
     """Judge the rectification returns among archived files without a verdict: write their
     notices, quarantine the rejected, record them in raw.rectification_returns and each accepted
     row as a `report` in the ledger. Returns the other files, the verdicts by file name and the
@@ -302,10 +366,19 @@ def take_rectification_returns(home: Home, reference: Reference, items: list[Arc
         verdict = Verdict(KIND, parsed.submitter_code or None, parsed.period or None, pd.DataFrame(), issues)
         verdicts[item.file_name] = verdict
         accepted = verdict.status == "accepted"
-        summary = (f"已记入整改台账 {len(parsed.rows)} 项，待考核办审核销号 / {len(parsed.rows)} ledger item(s) "
-                   f"reported" if accepted else None)
-        notice = render_notice(item.file_name, item.sha256, verdict, reference.unit_name.get(parsed.submitter_code),
-                               item.received_at, supersession=summary)
+        summary = (
+            f"已记入整改台账 {len(parsed.rows)} 项，待考核办审核销号 / {len(parsed.rows)} ledger item(s) reported"
+            if accepted
+            else None
+        )
+        notice = render_notice(
+            item.file_name,
+            item.sha256,
+            verdict,
+            reference.unit_name.get(parsed.submitter_code),
+            item.received_at,
+            supersession=summary,
+        )
         stem = stored_name(item.sha256, item.file_name)
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if not accepted:
@@ -314,14 +387,31 @@ def take_rectification_returns(home: Home, reference: Reference, items: list[Arc
         archive_path = str(item.path.relative_to(home.root))
         with connect(home.warehouse) as con:
             con.execute("begin")
-            con.execute("insert into raw.rectification_returns values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [item.sha256, item.file_name, archive_path, item.received_at.replace(tzinfo=None),
-                         parsed.submitter_code, parsed.period, verdict.status,
-                         len(parsed.rows) if accepted else 0, "\n".join(i.describe() for i in issues)])
+            con.execute(
+                "insert into raw.rectification_returns values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    item.sha256,
+                    item.file_name,
+                    archive_path,
+                    item.received_at.replace(tzinfo=None),
+                    parsed.submitter_code,
+                    parsed.period,
+                    verdict.status,
+                    len(parsed.rows) if accepted else 0,
+                    "\n".join(i.describe() for i in issues),
+                ],
+            )
             for row in parsed.rows if accepted else []:
-                report_from_return(con, row["item_id"], parsed.submitter_code, row["measures"], row["done"] == "是",
-                                   item.sha256, archive_path,
-                                   f"整改情况报送表 {item.file_name} 第 {row['source_row']} 行；完成日期 "
-                                   f"{row['completion_date'] or '—'}；佐证材料：{row['evidence'] or '—'}")
+                report_from_return(
+                    con,
+                    row["item_id"],
+                    parsed.submitter_code,
+                    row["measures"],
+                    row["done"] == "是",
+                    item.sha256,
+                    archive_path,
+                    f"整改情况报送表 {item.file_name} 第 {row['source_row']} 行；完成日期 "
+                    f"{row['completion_date'] or '—'}；佐证材料：{row['evidence'] or '—'}",
+                )
             con.execute("commit")
     return rest, verdicts, runs

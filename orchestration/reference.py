@@ -33,7 +33,7 @@ class Reference:
     seeds_dir: Path = SEEDS_DIR
 
     @classmethod
-    def load(cls, seeds_dir: Path = SEEDS_DIR) -> "Reference":
+    def load(cls, seeds_dir: Path = SEEDS_DIR) -> Reference:
         """Load the reference data from a seeds folder."""
         return cls(
             units=_read_seed(seeds_dir, "units"),
@@ -90,12 +90,15 @@ class Reference:
         int_scoring_runs_assigned decides (tests/test_one_place.py compares them)."""
         index = quarter_index(period)
         versions = self.framework_versions
-        return [row.framework_version for row in versions.itertuples()
-                if index is not None and quarter_index(row.first_period) <= index
-                and (not row.last_period or index <= quarter_index(row.last_period))]
+        return [
+            row.framework_version
+            for row in versions.itertuples()
+            if index is not None
+            and quarter_index(row.first_period) <= index
+            and (not row.last_period or index <= quarter_index(row.last_period))
+        ]
 
-    def target(self, indicator_code: str, tier: str, peer_group: str = "",
-               framework_version: str = "") -> float | None:
+    def target(self, indicator_code: str, tier: str, peer_group: str = "", framework_version: str = "") -> float | None:
         """The indicator's target for a tier, if the framework sets one.
 
         As the scoring does: the most specific row wins (version + peer group > version > peer
@@ -105,9 +108,12 @@ class Reference:
         for column in ("framework_version", "peer_group"):
             if column not in targets:
                 targets = targets.assign(**{column: ""})
-        rows = targets[(targets.indicator_code == indicator_code) & (targets.tier == tier)
-                       & targets.peer_group.isin(["", peer_group])
-                       & targets.framework_version.isin(["", framework_version])]
+        rows = targets[
+            (targets.indicator_code == indicator_code)
+            & (targets.tier == tier)
+            & targets.peer_group.isin(["", peer_group])
+            & targets.framework_version.isin(["", framework_version])
+        ]
         if not len(rows):
             return None
         rows = rows.assign(_specific=(rows.framework_version != "") * 2 + (rows.peer_group != ""))

@@ -5,7 +5,7 @@ folder, the dbt project, the raw and ops source tables), recorded after each suc
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -15,9 +15,15 @@ from orchestration.periods import code_version
 from orchestration.warehouse import connect, ensure_raw_tables, table_exists
 
 # The dbt sources (models/staging/_sources.yml): what the reference models read besides files.
-SOURCE_TABLES = (("raw", "return_files"), ("raw", "return_values"), ("raw", "return_issues"),
-                 ("ops", "period_decisions"), ("ops", "appeals"), ("ops", "rectification_findings"),
-                 ("ops", "rectification_actions"))
+SOURCE_TABLES = (
+    ("raw", "return_files"),
+    ("raw", "return_values"),
+    ("raw", "return_issues"),
+    ("ops", "period_decisions"),
+    ("ops", "appeals"),
+    ("ops", "rectification_findings"),
+    ("ops", "rectification_actions"),
+)
 
 REFERENCE_BUILDS_DDL = """
 create schema if not exists ops;
@@ -62,8 +68,10 @@ def record_reference_build(con: duckdb.DuckDBPyConnection, fingerprint: str, run
     """Record a successful reference build (one row kept: the latest)."""
     con.execute(REFERENCE_BUILDS_DDL)
     con.execute("delete from ops.reference_builds")
-    con.execute("insert into ops.reference_builds values (?, ?, ?)",
-                [fingerprint, datetime.now(timezone.utc).replace(tzinfo=None), run_id])
+    con.execute(
+        "insert into ops.reference_builds values (?, ?, ?)",
+        [fingerprint, datetime.now(UTC).replace(tzinfo=None), run_id],
+    )
 
 
 def reference_state(warehouse: Path, framework: Path, args: list[str]) -> tuple[str, bool]:

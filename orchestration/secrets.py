@@ -32,16 +32,20 @@ def mask(text: str, env: dict[str, str] | None = None) -> str:
 
 def _check_url(name: str, value: str, schemes: tuple[str, ...]) -> None:
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise SecretSettingError(f"{name} 含空格或控制字符，请检查是否复制完整 / {name} contains a space or "
-                                 f"a control character (value hidden)")
+        raise SecretSettingError(
+            f"{name} 含空格或控制字符，请检查是否复制完整 / {name} contains a space or "
+            f"a control character (value hidden)"
+        )
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
         raise SecretSettingError(f"{name} 不是有效的网址 / {name} is not a valid URL (value hidden)") from None
     if parts.scheme.lower() not in schemes or not parts.hostname:
-        raise SecretSettingError(f"{name} 须以 {' 或 '.join(s + '://' for s in schemes)} 开头并含主机名 / "
-                                 f"{name} must be a {'/'.join(schemes)} URL with a host (value hidden)")
+        raise SecretSettingError(
+            f"{name} 须以 {' 或 '.join(s + '://' for s in schemes)} 开头并含主机名 / "
+            f"{name} must be a {'/'.join(schemes)} URL with a host (value hidden)"
+        )
 
 
 def check_settings(env: dict[str, str] | None = None) -> None:

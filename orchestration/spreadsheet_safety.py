@@ -16,8 +16,7 @@ _PLAIN = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?|-+")
 def is_formula_like(value: object) -> bool:
     """True for text a spreadsheet would evaluate: it starts with = + - @ (or tab, CR) and is not
     a plain number or a run of dashes."""
-    return (isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
-            and not _PLAIN.fullmatch(value.strip()))
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES) and not _PLAIN.fullmatch(value.strip())
 
 
 def csv_text(text: str) -> str:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from orchestration.reference import Reference
 from orchestration.returns import layout
@@ -24,8 +24,7 @@ NA_TEXT = "不适用"
 def _check_period(period: str) -> None:
     """Raise ValueError unless the period looks like 2024Q4."""
     if not isinstance(period, str) or not PERIOD_PATTERN.match(period):
-        raise ValueError(f"报告期格式错误，应为“2024Q4”形式 / malformed period {period!r}, "
-                         "expected e.g. '2024Q4'")
+        raise ValueError(f"报告期格式错误，应为“2024Q4”形式 / malformed period {period!r}, expected e.g. '2024Q4'")
 
 
 def _number(value: float) -> str:
@@ -40,9 +39,11 @@ def _custom_formula(cell: str, limits: Limits) -> str:
     if limits.one_of is not None:
         check = "OR(" + ",".join(f"{cell}={_number(v)}" for v in limits.one_of) + ")"
     else:
-        parts = ([f"{cell}>={_number(limits.minimum)}"] if limits.minimum is not None else []) + (
-            [f"{cell}<={_number(limits.maximum)}"] if limits.maximum is not None else []) + (
-            [f"INT({cell})={cell}"] if limits.whole else [])
+        parts = (
+            ([f"{cell}>={_number(limits.minimum)}"] if limits.minimum is not None else [])
+            + ([f"{cell}<={_number(limits.maximum)}"] if limits.maximum is not None else [])
+            + ([f"INT({cell})={cell}"] if limits.whole else [])
+        )
         check = "TRUE" if not parts else parts[0] if len(parts) == 1 else "AND(" + ",".join(parts) + ")"
     return f'IF(ISNUMBER({cell}),{check},{cell}="{NA_TEXT}")'
 
@@ -71,9 +72,16 @@ def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataVa
     if allow_na:
         kind, operator, formula1, formula2 = "custom", None, _custom_formula(cell, limits), None
         rule += f"；本指标无此项业务时可填“{NA_TEXT}”"
-    validation = DataValidation(type=kind, operator=operator, formula1=formula1, formula2=formula2,
-                                allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                                errorStyle="stop")
+    validation = DataValidation(
+        type=kind,
+        operator=operator,
+        formula1=formula1,
+        formula2=formula2,
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        errorStyle="stop",
+    )
     validation.promptTitle = "填报提示"[:32]
     validation.prompt = f"{name}：{rule}"[:255]
     validation.errorTitle = "填报值无效"
@@ -84,8 +92,10 @@ def _validation(value_type: str, allow_na: bool, cell: str, name: str) -> DataVa
 
 def _evaluated_rows(reference: Reference, evaluator_code: str, period: str) -> list[tuple[object, object]]:
     """(assessed unit, indicator) pairs an evaluator reports on in a period, in the order of units.csv."""
-    by_tier = {tier: list(reference.indicators_for(tier, evaluator_code, period).itertuples())
-               for tier in reference.units.tier.unique()}
+    by_tier = {
+        tier: list(reference.indicators_for(tier, evaluator_code, period).itertuples())
+        for tier in reference.units.tier.unique()
+    }
     return [(unit, ind) for unit in reference.units.itertuples() for ind in by_tier[unit.tier]]
 
 
@@ -98,22 +108,37 @@ def write_template(path: Path, submitter_code: str, period: str, reference: Refe
     tier = reference.unit_tier.get(submitter_code)
     is_evaluator = submitter_code in set(reference.evaluators.evaluator_code)
     if tier is None and not is_evaluator:
-        raise ValueError(f"未知的填报单位代码 {submitter_code!r}，请核对 units.csv / evaluators.csv / "
-                         f"unknown unit code {submitter_code!r}")
+        raise ValueError(
+            f"未知的填报单位代码 {submitter_code!r}，请核对 units.csv / evaluators.csv / "
+            f"unknown unit code {submitter_code!r}"
+        )
     _check_period(period)
     if is_evaluator:
         return_type = layout.RETURN_TYPE_EVALUATION
         pairs = _evaluated_rows(reference, submitter_code, period)
-        rows = [[seq, unit.unit_code, unit.unit_name, ind.indicator_code, ind.indicator_name_zh,
-                 ind.unit_of_measure, None, None] for seq, (unit, ind) in enumerate(pairs, start=1)]
+        rows = [
+            [
+                seq,
+                unit.unit_code,
+                unit.unit_name,
+                ind.indicator_code,
+                ind.indicator_name_zh,
+                ind.unit_of_measure,
+                None,
+                None,
+            ]
+            for seq, (unit, ind) in enumerate(pairs, start=1)
+        ]
         reported = {ind.indicator_code for _, ind in pairs}
         indicators = reference.indicators[reference.indicators.indicator_code.isin(reported)]
         per_row = [ind for _, ind in pairs]
     else:
         return_type = layout.RETURN_TYPE_UNIT
         indicators = reference.indicators_for(tier, "self", period)
-        rows = [[seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
-                for seq, ind in enumerate(indicators.itertuples(), start=1)]
+        rows = [
+            [seq, ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, None, None]
+            for seq, ind in enumerate(indicators.itertuples(), start=1)
+        ]
         per_row = list(indicators.itertuples())
     write_return(path, return_type, submitter_code, reference.unit_name[submitter_code], period, rows)
 
@@ -122,23 +147,27 @@ def write_template(path: Path, submitter_code: str, period: str, reference: Refe
     value_col = get_column_letter(layout.header_for(return_type).index(layout.COL_VALUE) + 1)
     for offset, ind in enumerate(per_row):
         cell = f"{value_col}{layout.FIRST_DATA_ROW + offset}"
-        sheet.add_data_validation(
-            _validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
+        sheet.add_data_validation(_validation(ind.value_type, ind.allow_na == "true", cell, ind.indicator_name_zh))
     _lay_out(sheet, return_type, len(per_row))
-    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), submitter_code, period, reference,
-                        tier, indicators)
+    _write_instructions(workbook.create_sheet(INSTRUCTIONS_SHEET), submitter_code, period, reference, tier, indicators)
     workbook.save(path)
     return path
 
 
-def _write_instructions(sheet, submitter_code: str, period: str, reference: Reference, tier: str | None,
-                        indicators) -> None:
+def _write_instructions(
+    sheet, submitter_code: str, period: str, reference: Reference, tier: str | None, indicators
+) -> None:
     """Sheet 填报说明: the rules of the return and the definition of every indicator (targets
     shown for a unit's own tier; an evaluator's return covers every tier)."""
     short = reference.units.set_index("unit_code").short_name.get(submitter_code, submitter_code)
-    assessed = ([] if tier is not None else
-                [[layout.COL_TARGET_UNIT_CODE, "被考核单位的代码，请勿改动；每个被考核单位每个指标一行"],
-                 [layout.COL_TARGET_UNIT_NAME, "被考核单位名称，仅供参考"]])
+    assessed = (
+        []
+        if tier is not None
+        else [
+            [layout.COL_TARGET_UNIT_CODE, "被考核单位的代码，请勿改动；每个被考核单位每个指标一行"],
+            [layout.COL_TARGET_UNIT_NAME, "被考核单位名称，仅供参考"],
+        ]
+    )
     general = [
         [f"{reference.unit_name[submitter_code]}{layout.period_zh(period)}填报说明"],
         [],
@@ -158,25 +187,46 @@ def _write_instructions(sheet, submitter_code: str, period: str, reference: Refe
         ["4", f"“{NA_TEXT}”仅限下表“可填不适用”为“是”的指标使用，其余指标必须填写数值"],
         ["5", "“必填”为“是”的指标不得删除或留空"],
         ["6", f"第2行（{layout.META_UNIT_CODE}、{layout.META_PERIOD}）请勿改动"],
-        ["7", f"文件命名：{submitter_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
-              "更正后重新报送时请另存新文件，如在文件名后加“_更正”"],
-        *([["8", "年度指标（" + "、".join(sorted(annual)) + "）只在第四季度报表中填报，计入年度得分"]]
-          if (annual := reference.annual_only(period)) else []),
+        [
+            "7",
+            f"文件命名：{submitter_code}_{period}_{short}.xlsx（格式为“单位代码_报告期_任意说明.xlsx”）；"
+            "更正后重新报送时请另存新文件，如在文件名后加“_更正”",
+        ],
+        *(
+            [["8", "年度指标（" + "、".join(sorted(annual)) + "）只在第四季度报表中填报，计入年度得分"]]
+            if (annual := reference.annual_only(period))
+            else []
+        ),
         [],
         ["三、指标说明"],
-        [layout.COL_INDICATOR_CODE, layout.COL_INDICATOR_NAME, layout.COL_UOM, "填报类型", "必填",
-         "可填不适用", "目标值", "指标定义"],
+        [
+            layout.COL_INDICATOR_CODE,
+            layout.COL_INDICATOR_NAME,
+            layout.COL_UOM,
+            "填报类型",
+            "必填",
+            "可填不适用",
+            "目标值",
+            "指标定义",
+        ],
     ]
     for row in general:
         sheet.append(row)
     table_header_row = sheet.max_row
     for ind in indicators.itertuples():
         target = reference.target(ind.indicator_code, tier) if tier is not None else None
-        sheet.append([ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure,
-                      catalogue().value_types.get(ind.value_type, {}).get("label_zh", ind.value_type),
-                      "是" if ind.required == "true" else "否",
-                      "是" if ind.allow_na == "true" else "否",
-                      "" if target is None else f"{target:g}", ind.description_zh])
+        sheet.append(
+            [
+                ind.indicator_code,
+                ind.indicator_name_zh,
+                ind.unit_of_measure,
+                catalogue().value_types.get(ind.value_type, {}).get("label_zh", ind.value_type),
+                "是" if ind.required == "true" else "否",
+                "是" if ind.allow_na == "true" else "否",
+                "" if target is None else f"{target:g}",
+                ind.description_zh,
+            ]
+        )
     for row in sheet.iter_rows():
         for cell in row:
             xlsx_cell(cell)
@@ -220,7 +270,7 @@ def _lay_out(sheet, return_type: str, data_rows: int) -> None:
     header = layout.header_for(return_type)
     inputs = [header.index(layout.COL_VALUE) + 1, header.index(layout.COL_NOTE) + 1]
     first, last = layout.FIRST_DATA_ROW, layout.FIRST_DATA_ROW + data_rows - 1
-    for cell in sheet[layout.HEADER_ROW][:len(header)]:
+    for cell in sheet[layout.HEADER_ROW][: len(header)]:
         cell.fill, cell.border = HEADER_FILL, GRID
         cell.alignment = Alignment(horizontal="center", vertical="center")
     for row in sheet.iter_rows(min_row=first, max_row=last, max_col=len(header)):

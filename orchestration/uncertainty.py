@@ -48,8 +48,11 @@ def declared_choices(con: duckdb.DuckDBPyConnection, framework: Path, version: s
     """The version's uncertain choices: the framework folder's uncertainty_choices.csv (columns
     framework_version, choice = weight | missing_policy, node_code, weight_range) or, without it,
     every weight ±25% and the missing policy switched. Weights are grouped by tree depth."""
-    nodes = con.execute("select node_code, depth from intermediate.int_framework_nodes_resolved "
-                        "where framework_version = ? and parent_code is not null", [version]).df()
+    nodes = con.execute(
+        "select node_code, depth from intermediate.int_framework_nodes_resolved "
+        "where framework_version = ? and parent_code is not null",
+        [version],
+    ).df()
     group = {code: f"weights_depth_{depth}" for code, depth in zip(nodes.node_code, nodes.depth)}
     path = framework / CHOICES_FILE
     if not path.exists():
@@ -74,10 +77,13 @@ def sample(choices: Choices, replications: int, seed: int) -> tuple[dict, np.nda
     from SALib.sample import sobol
 
     problem = {
-        "num_vars": len(names), "names": names,
+        "num_vars": len(names),
+        "names": names,
         "groups": [choices.weight_groups.get(name, MISSING_CHOICE) for name in names],
-        "bounds": [[1 - choices.weight_ranges[n], 1 + choices.weight_ranges[n]] if n != MISSING_CHOICE
-                   else [0.0, 1.0] for n in names],
+        "bounds": [
+            [1 - choices.weight_ranges[n], 1 + choices.weight_ranges[n]] if n != MISSING_CHOICE else [0.0, 1.0]
+            for n in names
+        ],
     }
     base = max(2, round(replications / (len(choices.groups) + 2)))
     with warnings.catch_warnings():  # SALib prefers powers of two; the count asked for wins
@@ -86,32 +92,48 @@ def sample(choices: Choices, replications: int, seed: int) -> tuple[dict, np.nda
     return problem, design
 
 
-def write_replicates(con: duckdb.DuckDBPyConnection, period: str, choices: Choices, problem: dict,
-                     design: np.ndarray, seed: int) -> None:
+def write_replicates(
+    con: duckdb.DuckDBPyConnection, period: str, choices: Choices, problem: dict, design: np.ndarray, seed: int
+) -> None:
     """The run-parameter tables the dbt models read (uncertainty.replicates, .replicate_weights)."""
     names = problem["names"]
-    switched = (design[:, names.index(MISSING_CHOICE)] < 0.5 if MISSING_CHOICE in names
-                else np.zeros(len(design), dtype=bool))
-    replicates = pd.DataFrame({"replicate": np.arange(1, len(design) + 1, dtype="int64"), "period": period,
-                               "framework_version": choices.framework_version,
-                               "missing_policy_switched": switched, "seed": seed})
+    switched = (
+        design[:, names.index(MISSING_CHOICE)] < 0.5 if MISSING_CHOICE in names else np.zeros(len(design), dtype=bool)
+    )
+    replicates = pd.DataFrame(
+        {
+            "replicate": np.arange(1, len(design) + 1, dtype="int64"),
+            "period": period,
+            "framework_version": choices.framework_version,
+            "missing_policy_switched": switched,
+            "seed": seed,
+        }
+    )
     weight_names = [n for n in names if n != MISSING_CHOICE]
     weights = pd.DataFrame(design[:, [names.index(n) for n in weight_names]], columns=weight_names)
     weights = weights.assign(replicate=replicates.replicate).melt(
-        id_vars="replicate", var_name="node_code", value_name="weight_factor")
+        id_vars="replicate", var_name="node_code", value_name="weight_factor"
+    )
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(f"create or replace table {SCHEMA}.replicates as select * from replicates")
-    con.execute(f"create or replace table {SCHEMA}.replicate_weights as "
-                "select replicate::bigint as replicate, node_code::varchar as node_code, "
-                "weight_factor::double as weight_factor from weights")
+    con.execute(
+        f"create or replace table {SCHEMA}.replicate_weights as "
+        "select replicate::bigint as replicate, node_code::varchar as node_code, "
+        "weight_factor::double as weight_factor from weights"
+    )
 
 
 def rank_shift(con: duckdb.DuckDBPyConnection) -> pd.Series:
     """Per replication: the mean absolute shift of the units' ranks from the published ranks
     (COINr's sensitivity target), from intermediate.int_unit_ranks_replicated."""
-    return con.execute("select replicate, avg(abs(rank_in_group - production_rank)) as shift "
-                       "from intermediate.int_unit_ranks_replicated group by replicate order by replicate"
-                       ).df().set_index("replicate")["shift"]
+    return (
+        con.execute(
+            "select replicate, avg(abs(rank_in_group - production_rank)) as shift "
+            "from intermediate.int_unit_ranks_replicated group by replicate order by replicate"
+        )
+        .df()
+        .set_index("replicate")["shift"]
+    )
 
 
 def sensitivity(problem: dict, shift: pd.Series, seed: int) -> pd.DataFrame:
@@ -120,13 +142,16 @@ def sensitivity(problem: dict, shift: pd.Series, seed: int) -> pd.DataFrame:
     groups = list(dict.fromkeys(problem["groups"]))
     frame = pd.DataFrame({"choice": groups})
     if not groups or shift.var() == 0:
-        return frame.assign(first_order=np.nan, first_order_conf=np.nan, total_order=np.nan,
-                            total_order_conf=np.nan)
+        return frame.assign(first_order=np.nan, first_order_conf=np.nan, total_order=np.nan, total_order_conf=np.nan)
     from SALib.analyze import sobol
 
     result = sobol.analyze(problem, shift.to_numpy(dtype=float), calc_second_order=False, seed=seed)
-    return frame.assign(first_order=result["S1"], first_order_conf=result["S1_conf"],
-                        total_order=result["ST"], total_order_conf=result["ST_conf"])
+    return frame.assign(
+        first_order=result["S1"],
+        first_order_conf=result["S1_conf"],
+        total_order=result["ST"],
+        total_order_conf=result["ST_conf"],
+    )
 
 
 @dataclass(frozen=True)
@@ -141,8 +166,10 @@ class Analysis:
 
 def official_version(con: duckdb.DuckDBPyConnection, period: str) -> str | None:
     """The framework version that scores `period` officially (None when it was not scored)."""
-    row = con.execute("select any_value(framework_version) from intermediate.int_unit_scores_ranked "
-                      "where period = ? and is_official", [period]).fetchone()
+    row = con.execute(
+        "select any_value(framework_version) from intermediate.int_unit_scores_ranked where period = ? and is_official",
+        [period],
+    ).fetchone()
     return row[0] if row else None
 
 
@@ -165,22 +192,32 @@ def finish(home: Home, period: str, choices: Choices, problem: dict, seed: int, 
     with connect(home.warehouse) as con:
         shift = rank_shift(con)
         indices = sensitivity(problem, shift, seed).assign(
-            period=period, framework_version=choices.framework_version, replications=len(shift),
-            seed=seed, mean_rank_shift=float(shift.mean()))
+            period=period,
+            framework_version=choices.framework_version,
+            replications=len(shift),
+            seed=seed,
+            mean_rank_shift=float(shift.mean()),
+        )
         con.execute("create schema if not exists marts")
-        con.execute("create or replace table marts.mart_rank_sensitivity as select "
-                    "period::varchar as period, framework_version::varchar as framework_version, "
-                    "choice::varchar as choice, first_order::double as first_order, "
-                    "first_order_conf::double as first_order_conf, total_order::double as total_order, "
-                    "total_order_conf::double as total_order_conf, replications::integer as replications, "
-                    "seed::integer as seed, mean_rank_shift::double as mean_rank_shift from indices")
-        con.execute("comment on table marts.mart_rank_sensitivity is '名次敏感性：各不确定选择对名次变动（平均绝对名次变化）"
-                    "的一阶与总 Sobol 指数（SALib） / Sobol indices of the mean absolute rank shift per uncertain choice'")
+        con.register("indices", indices)
+        con.execute(
+            "create or replace table marts.mart_rank_sensitivity as select "
+            "period::varchar as period, framework_version::varchar as framework_version, "
+            "choice::varchar as choice, first_order::double as first_order, "
+            "first_order_conf::double as first_order_conf, total_order::double as total_order, "
+            "total_order_conf::double as total_order_conf, replications::integer as replications, "
+            "seed::integer as seed, mean_rank_shift::double as mean_rank_shift from indices"
+        )
+        con.execute(
+            "comment on table marts.mart_rank_sensitivity is '名次敏感性：各不确定选择对名次变动（平均绝对名次变化）"
+            "的一阶与总 Sobol 指数（SALib） / Sobol indices of the mean absolute rank shift per uncertain choice'"
+        )
     return Analysis(period, choices.framework_version, len(shift), time.monotonic() - started)
 
 
-def analyse(home: Home, period: str, build, replications: int = DEFAULT_REPLICATIONS,
-            seed: int = DEFAULT_SEED) -> Analysis:
+def analyse(
+    home: Home, period: str, build, replications: int = DEFAULT_REPLICATIONS, seed: int = DEFAULT_SEED
+) -> Analysis:
     """One analysis of `period`: sample, `build()` the dbt models tagged uncertainty, Sobol."""
     started = time.monotonic()
     choices, problem, _ = prepare(home, period, replications, seed)
@@ -192,8 +229,15 @@ def dbt_args(home: Home) -> list[str]:
     """The dbt build of the replicated ranks and mart_rank_uncertainty (tag uncertainty)."""
     from orchestration.defs.dbt import dbt_vars
 
-    return ["build", "--vars", json.dumps(dbt_vars(home)), "--select", "tag:uncertainty",
-            "--exclude-resource-type", "unit_test"]
+    return [
+        "build",
+        "--vars",
+        json.dumps(dbt_vars(home)),
+        "--select",
+        "tag:uncertainty",
+        "--exclude-resource-type",
+        "unit_test",
+    ]
 
 
 def latest_quarter(home: Home) -> str | None:
@@ -201,5 +245,6 @@ def latest_quarter(home: Home) -> str | None:
     with connect(home.warehouse, read_only=True) as con:
         if not table_exists(con, "intermediate", "int_unit_scores_ranked"):
             return None
-        return con.execute("select max(period) from intermediate.int_unit_scores_ranked "
-                           "where is_official and period like '%Q%'").fetchone()[0]
+        return con.execute(
+            "select max(period) from intermediate.int_unit_scores_ranked where is_official and period like '%Q%'"
+        ).fetchone()[0]

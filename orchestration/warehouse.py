@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -70,5 +70,9 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     """Whether schema.table exists in the connected database."""
-    return con.execute("select count(*) from information_schema.tables where table_schema = ? "
-                       "and table_name = ?", [schema, table]).fetchall()[0][0] > 0
+    return (
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
+        ).fetchall()[0][0]
+        > 0
+    )

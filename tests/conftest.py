@@ -81,8 +81,9 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if config.cache is None or hasattr(config, "workerinput") or not _durations:
         return
-    config.cache.set(DURATIONS_KEY, {**config.cache.get(DURATIONS_KEY, {}),
-                                     **{k: round(v, 2) for k, v in _durations.items()}})
+    config.cache.set(
+        DURATIONS_KEY, {**config.cache.get(DURATIONS_KEY, {}), **{k: round(v, 2) for k, v in _durations.items()}}
+    )
 
 
 def write_csv_return(path: Path, code: str, name: str, period: str, rows: list[list[object]]) -> Path:
@@ -99,5 +100,7 @@ GOOD_VALUE = {"rate": 85.5, "count": 3, "amount": 12.5, "signed": -1.5, "score":
 def good_rows(reference: Reference, unit_code: str) -> list[list[object]]:
     """Valid data rows for every self-reported indicator of a unit's tier."""
     tier = reference.unit_tier[unit_code]
-    return [[n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, GOOD_VALUE[r.value_type], ""]
-            for n, r in enumerate(reference.indicators_for(tier).itertuples(), start=1)]
+    return [
+        [n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, GOOD_VALUE[r.value_type], ""]
+        for n, r in enumerate(reference.indicators_for(tier).itertuples(), start=1)
+    ]

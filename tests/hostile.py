@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.reference import Reference
@@ -17,12 +17,13 @@ from orchestration.returns.writer import write_return
 from tests.conftest import good_rows
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
-LAUGHS = (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10)
-                     for i in range(1, 10))
-          + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-            b'uniqueCount="1"><si><t>&lol9;</t></si></sst>')
-LANDED = datetime(2025, 1, 10, 10, tzinfo=timezone.utc).timestamp()  # before 2024Q4's deadline
+LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, (b"&lol%d;" % (i - 1) if i > 1 else b"&lol;") * 10) for i in range(1, 10))
+    + b']>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+    b'uniqueCount="1"><si><t>&lol9;</t></si></sst>'
+)
+LANDED = datetime(2025, 1, 10, 10, tzinfo=UTC).timestamp()  # before 2024Q4's deadline
 LONG_STEM = f"{UNIT}_{PERIOD}_" + "进" * 78  # 248 bytes with ".xlsx": a legal name, too long with a prefix
 
 
@@ -48,10 +49,14 @@ def rezip(workbook: bytes, change) -> bytes:
 def with_shared_strings(workbook: bytes, xml: bytes) -> bytes:
     """The workbook with xl/sharedStrings.xml set to `xml` and registered (rels, content types),
     as Excel writes it, so a reader parses it."""
-    rel = (b'<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
-           b'officeDocument/2006/relationships/sharedStrings"/></Relationships>')
-    override = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    rel = (
+        b'<Relationship Id="rIdSST" Target="sharedStrings.xml" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings"/></Relationships>'
+    )
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
 
     def change(name: str, data: bytes) -> bytes:
         if name == "xl/_rels/workbook.xml.rels":
@@ -78,16 +83,19 @@ def hostile_files(folder: Path, reference: Reference) -> dict[str, str]:
     files: dict[str, tuple[bytes, str]] = {
         f"{UNIT}_{PERIOD}_good.xlsx": (good, ""),
         f"{UNIT}_{PERIOD}_truncated_sheet.xlsx": (
-            rezip(good, lambda n, d: d[: len(d) // 2] if _sheet(n) else d), "unreadable"),
-        f"{UNIT}_{PERIOD}_laughs_shared_strings.xlsx": (
-            with_shared_strings(good, LAUGHS), "xml_entities"),
+            rezip(good, lambda n, d: d[: len(d) // 2] if _sheet(n) else d),
+            "unreadable",
+        ),
+        f"{UNIT}_{PERIOD}_laughs_shared_strings.xlsx": (with_shared_strings(good, LAUGHS), "xml_entities"),
         f"{UNIT}_{PERIOD}_entity_in_sheet.xlsx": (
-            rezip(good, lambda n, d: doctype + d.split(b"?>", 1)[-1] if _sheet(n) else d), "xml_entities"),
+            rezip(good, lambda n, d: doctype + d.split(b"?>", 1)[-1] if _sheet(n) else d),
+            "xml_entities",
+        ),
         f"{UNIT}_{PERIOD}_utf16_entity.xlsx": (
-            rezip(good, lambda n, d: (doctype + d.split(b"?>", 1)[-1]).decode().encode("utf-16")
-                  if _sheet(n) else d), "xml_entities"),
-        f"{UNIT}_{PERIOD}_bomb.xlsx": (rezip(good, lambda n, d: d + b" " * 20_000_000 if _sheet(n) else d),
-                                       "zip_bomb"),
+            rezip(good, lambda n, d: (doctype + d.split(b"?>", 1)[-1]).decode().encode("utf-16") if _sheet(n) else d),
+            "xml_entities",
+        ),
+        f"{UNIT}_{PERIOD}_bomb.xlsx": (rezip(good, lambda n, d: d + b" " * 20_000_000 if _sheet(n) else d), "zip_bomb"),
         f"{UNIT}_{PERIOD}_macro.xlsm": (good + b"\0", "macro_workbook"),
         f"{UNIT}_{PERIOD}_not_a_zip.xlsx": (b"PK\x03\x04 this is not a workbook" * 10, "unreadable"),
         f"{UNIT}_{PERIOD}_empty.csv": (b"", "empty_file"),

@@ -49,8 +49,13 @@ class RecordingWebhook:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server API)
                 length = int(self.headers.get("Content-Length", 0))
-                bodies.append({"path": self.path, "content_type": self.headers.get("Content-Type"),
-                               "json": json.loads(self.rfile.read(length).decode("utf-8"))})
+                bodies.append(
+                    {
+                        "path": self.path,
+                        "content_type": self.headers.get("Content-Type"),
+                        "json": json.loads(self.rfile.read(length).decode("utf-8")),
+                    }
+                )
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -63,7 +68,7 @@ class RecordingWebhook:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/robot/send?access_token=test"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> "RecordingWebhook":
+    def __enter__(self) -> RecordingWebhook:
         self.thread.start()
         return self
 
@@ -79,13 +84,17 @@ def drop_resubmission(demo_run, landing: Path, period: str = "2024Q4") -> str:
     have been then. Returns its file name."""
     from datetime import datetime
 
-    sha, name = demo_run.query("select sha256, file_name from marts.mart_return_log where status = 'accepted' "
-                               "and file_name like '%.csv' and period = ? order by sha256 limit 1", [period])[0]
+    sha, name = demo_run.query(
+        "select sha256, file_name from marts.mart_return_log where status = 'accepted' "
+        "and file_name like '%.csv' and period = ? order by sha256 limit 1",
+        [period],
+    )[0]
     (blob,) = demo_run.home.archive.glob(f"{sha[:2]}/{sha}.csv")
     meta = json.loads(blob.with_name(f"{sha}.json").read_text(encoding="utf-8"))
     landed = datetime.fromisoformat(meta.get("landed_at", meta["received_at"])).timestamp() + 60
     target = landing / (name.removesuffix(".csv") + "_resubmitted.csv")
     target.write_bytes(blob.read_bytes() + b"\n")
     import os
+
     os.utime(target, (landed, landed))
     return target.name

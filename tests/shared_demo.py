@@ -19,8 +19,17 @@ from orchestration.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 # What the demo run depends on: the code, the models, the rules and reference data, the pins, this file.
-DEMO_INPUTS = ("orchestration", "dbt_project", "seeds", "frameworks", "expectations", "vendor",
-               "pyproject.toml", "constraints.txt", "tests/shared_demo.py")
+DEMO_INPUTS = (
+    "orchestration",
+    "dbt_project",
+    "seeds",
+    "frameworks",
+    "expectations",
+    "vendor",
+    "pyproject.toml",
+    "constraints.txt",
+    "tests/shared_demo.py",
+)
 NOT_INPUTS = {"target", "logs", "dbt_packages", "__pycache__", ".pytest_cache"}
 
 
@@ -43,8 +52,11 @@ def demo_fingerprint() -> str:
     digest = hashlib.sha256(sys.version.encode())
     for name in DEMO_INPUTS:
         top = ROOT / name
-        files = [top] if top.is_file() else sorted(
-            p for p in top.rglob("*") if p.is_file() and not NOT_INPUTS & set(p.relative_to(top).parts))
+        files = (
+            [top]
+            if top.is_file()
+            else sorted(p for p in top.rglob("*") if p.is_file() and not NOT_INPUTS & set(p.relative_to(top).parts))
+        )
         for path in files:
             digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]

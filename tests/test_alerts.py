@@ -10,13 +10,20 @@ from orchestration import alerts
 from orchestration.home import Home
 from tests.ops_helpers import RecordingWebhook, free_port
 
-ALERT = alerts.Alert(kind="run_failure", title="wuxing 运行失败 run failed: nightly",
-                     text="### wuxing 运行失败\n- **validated_returns**: boom", run_id="r1", job="nightly")
+ALERT = alerts.Alert(
+    kind="run_failure",
+    title="wuxing 运行失败 run failed: nightly",
+    text="### wuxing 运行失败\n- **validated_returns**: boom",
+    run_id="r1",
+    job="nightly",
+)
 
 
 def test_dingtalk_and_wecom_messages_have_their_own_envelopes():
     assert alerts.payload(ALERT, "dingtalk") == {
-        "msgtype": "markdown", "markdown": {"title": ALERT.title, "text": ALERT.text}}
+        "msgtype": "markdown",
+        "markdown": {"title": ALERT.title, "text": ALERT.text},
+    }
     assert alerts.payload(ALERT, "wecom") == {"msgtype": "markdown", "markdown": {"content": ALERT.text}}
     with pytest.raises(ValueError):
         alerts.payload(ALERT, "slack")

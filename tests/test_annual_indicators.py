@@ -8,7 +8,7 @@ scoring side is proven by the dbt unit tests (grid, tree, mart_unit_annual_score
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -40,8 +40,10 @@ def annual_reference(tmp_path_factory) -> Reference:
 def test_annual_only_per_period(annual_reference):
     assert annual_reference.annual_only("2024Q3") == {ANNUAL}
     assert annual_reference.annual_only("2023Q3") == set()  # v2023 scores it every quarter
-    codes = {period: set(annual_reference.indicators_for("department", "self", period).indicator_code)
-             for period in ("2024Q3", "2024Q4", "2023Q3")}
+    codes = {
+        period: set(annual_reference.indicators_for("department", "self", period).indicator_code)
+        for period in ("2024Q3", "2024Q4", "2023Q3")
+    }
     assert ANNUAL not in codes["2024Q3"] and ANNUAL in codes["2024Q4"] and ANNUAL in codes["2023Q3"]
     assert codes["2024Q4"] - codes["2024Q3"] == {ANNUAL}
 
@@ -50,8 +52,7 @@ def test_annual_only_per_period(annual_reference):
 def test_required_in_the_q4_return_only(tmp_path, annual_reference, period, rules):
     rows = [row for row in good_rows(annual_reference, DEPARTMENT) if row[1] != ANNUAL]
     path = write_csv_return(tmp_path / f"{DEPARTMENT}_{period}.csv", DEPARTMENT, "省发改委", period, rows)
-    landed = datetime(int(period[:4]) + (period[-1] == "4"), 1 if period[-1] == "4" else 10, 10,
-                      tzinfo=timezone.utc)
+    landed = datetime(int(period[:4]) + (period[-1] == "4"), 1 if period[-1] == "4" else 10, 10, tzinfo=UTC)
     (verdict,), _ = judge([Submission(path.name, path.read_bytes(), landed)], ReturnValidator(annual_reference))
     errors = {issue.rule for issue in verdict.issues if issue.severity == "error"}
     assert errors == rules

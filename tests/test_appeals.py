@@ -48,13 +48,17 @@ def test_an_appeal_archives_its_evidence_and_is_decided_once_with_a_reason(setti
     with pytest.raises(ValueError, match="已办结"):
         decide_appeal(con, appeal.appeal_id, "rejected", "考核办", "重复")
     assert con.execute("select status, decided_by, decision_reason from ops.appeals").fetchall() == [
-        ("upheld", "考核办", "材料属实")]
+        ("upheld", "考核办", "材料属实")
+    ]
 
 
 def test_an_upheld_appeal_on_a_final_period_says_to_reopen_it_first(setting, reference):
     home, con = setting
-    con.execute("insert into raw.return_files values ('s', 'f.csv', 'a', ?, ?, 1, 'unit', '360124', '2024Q4', "
-                "'accepted', '', 0, 0)", [datetime(2025, 1, 10), datetime(2025, 1, 10)])
+    con.execute(
+        "insert into raw.return_files values ('s', 'f.csv', 'a', ?, ?, 1, 'unit', '360124', '2024Q4', "
+        "'accepted', '', 0, 0)",
+        [datetime(2025, 1, 10), datetime(2025, 1, 10)],
+    )
     decide(con, "2024Q4", FINALIZE, "考核办")
     appeal = file_appeal(home, con, reference, "360124", "2024Q4", "SV101", "偏低", None, "进贤县")
     assert "wuxing reopen 2024Q4" in decide_appeal(con, appeal.appeal_id, "upheld", "考核办", "属实")
@@ -62,10 +66,41 @@ def test_an_upheld_appeal_on_a_final_period_says_to_reopen_it_first(setting, ref
 
 def test_the_cli_records_and_decides_an_appeal(tmp_path, capsys):
     home = tmp_path / "home"
-    assert main(["appeal", "--unit", "360124", "--period", "2024q4", "--indicator", "SV101",
-                 "--claim", "偏低", "--no-run", "--home", str(home)]) == 0
+    assert (
+        main(
+            [
+                "appeal",
+                "--unit",
+                "360124",
+                "--period",
+                "2024q4",
+                "--indicator",
+                "SV101",
+                "--claim",
+                "偏低",
+                "--no-run",
+                "--home",
+                str(home),
+            ]
+        )
+        == 0
+    )
     appeal_id = re.search(r"SS[0-9A-F]{8}", capsys.readouterr().out).group()
-    assert main(["decide-appeal", appeal_id, "--outcome", "rejected", "--reason", "无新证据", "--no-run",
-                 "--home", str(home)]) == 0
+    assert (
+        main(
+            [
+                "decide-appeal",
+                appeal_id,
+                "--outcome",
+                "rejected",
+                "--reason",
+                "无新证据",
+                "--no-run",
+                "--home",
+                str(home),
+            ]
+        )
+        == 0
+    )
     assert "不予支持" in capsys.readouterr().out
     assert main(["decide-appeal", "SSNONE", "--outcome", "rejected", "--reason", "x", "--home", str(home)]) == 2

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -54,17 +54,27 @@ from orchestration.returns.writer import write_return
 
 ASEM_DIR = Path(__file__).parent / "data" / "asem"
 PERIOD = "2018Q4"  # the data's year (Time = 2018), in the framework's own calendar (2018-2019)
-LANDED = datetime(2019, 1, 10, 9, tzinfo=timezone.utc)  # 2018Q4 was open (deadline 2019-01-15)
+LANDED = datetime(2019, 1, 10, 9, tzinfo=UTC)  # 2018Q4 was open (deadline 2019-01-15)
 OFFICIAL = "asem_mean_1"
 # version -> (aggregation, weight of every node, min-max lower bound or None for the z-score)
-VERSIONS = {"asem_mean_1": ("weighted_mean", 1, 0), "asem_mean_100": ("weighted_mean", 100, 0),
-            "asem_geo_1": ("geometric_mean", 1, 1), "asem_geo_100": ("geometric_mean", 100, 1),
-            "asem_z": ("weighted_mean", 1, None)}
+VERSIONS = {
+    "asem_mean_1": ("weighted_mean", 1, 0),
+    "asem_mean_100": ("weighted_mean", 100, 0),
+    "asem_geo_1": ("geometric_mean", 1, 1),
+    "asem_geo_100": ("geometric_mean", 100, 1),
+    "asem_z": ("weighted_mean", 1, None),
+}
 # asem_z with the composite rescaled after aggregation: min-max of the z index to [0, 100] over all countries
 RESCALED = "asem_z_rescaled"
 ALL_VERSIONS = {**VERSIONS, RESCALED: VERSIONS["asem_z"]}
-FIRST_LAST = [("2018Q1", "2018Q4"), ("2019Q1", "2019Q1"), ("2019Q2", "2019Q2"), ("2019Q3", "2019Q3"),
-              ("2019Q4", "2019Q4"), ("2020Q1", "")]
+FIRST_LAST = [
+    ("2018Q1", "2018Q4"),
+    ("2019Q1", "2019Q1"),
+    ("2019Q2", "2019Q2"),
+    ("2019Q3", "2019Q3"),
+    ("2019Q4", "2019Q4"),
+    ("2020Q1", ""),
+]
 CALENDAR_YEARS = ("2018", "2019", "2020")  # the framework's own calendar: none of the Jiangxi partitions (2023 on)
 EXACT = 1e-9
 pytestmark = pytest.mark.slow  # a whole `wuxing run` on a home of its own
@@ -88,9 +98,11 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
         shutil.copy(SEEDS_DIR / f"{name}.csv", seeds / f"{name}.csv")
     calendar = pd.read_csv(SEEDS_DIR / "periods.csv", dtype=str, keep_default_na=False)
     _write(calendar[calendar.year.isin(CALENDAR_YEARS)], seeds / "periods.csv")
-    newest = {name: table[table.framework_version == table.framework_version.max()]
-              for name in ("grade_bands", "scoring_params")
-              for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]}
+    newest = {
+        name: table[table.framework_version == table.framework_version.max()]
+        for name in ("grade_bands", "scoring_params")
+        for table in [pd.read_csv(SEEDS_DIR / f"{name}.csv", dtype=str, keep_default_na=False)]
+    }
     params = newest["scoring_params"].set_index("param")
     params.loc["normalisation_scope", "value"] = "tier"  # across all countries, ranked in groups
     z_params = params.copy()
@@ -98,56 +110,163 @@ def _framework_seeds(seeds: Path, data: pd.DataFrame, meta: pd.DataFrame) -> Non
     z_params.loc["zscore_sd", "value"] = "sample"
     rescaled = z_params.copy()
     rescaled.loc["composite_rescale", "value"] = "minmax"  # to [0, 100] (defaults), over the tier
-    _write(pd.concat([(rescaled if v == RESCALED else z_params if low is None else params).reset_index()
-                      .assign(framework_version=v) for v, (_, _, low) in ALL_VERSIONS.items()]),
-           seeds / "scoring_params.csv")
-    _write(pd.concat([newest["grade_bands"].assign(framework_version=v, min_score=newest["grade_bands"]
-                                                   .min_score.astype(float) * (100 if v == RESCALED else weight) / 100)
-                      for v, (_, weight, _) in ALL_VERSIONS.items()]), seeds / "grade_bands.csv")
-    _write(pd.DataFrame({"unit_code": data.uCode, "unit_name": data.uName, "short_name": data.uCode,
-                         "aliases": "", "tier": "country", "parent_code": "",
-                         "peer_group": data.EurAsia_group.str.lower()}), seeds / "units.csv")
-    _write(pd.DataFrame([{"peer_group": group.lower(), "peer_group_name": group, "tier": "country",
-                          "sort_order": n, "description": f"ASEM countries in {group}"}
-                         for n, group in enumerate(sorted(data.EurAsia_group.unique()), start=1)]),
-           seeds / "peer_groups.csv")
+    _write(
+        pd.concat(
+            [
+                (rescaled if v == RESCALED else z_params if low is None else params)
+                .reset_index()
+                .assign(framework_version=v)
+                for v, (_, _, low) in ALL_VERSIONS.items()
+            ]
+        ),
+        seeds / "scoring_params.csv",
+    )
+    _write(
+        pd.concat(
+            [
+                newest["grade_bands"].assign(
+                    framework_version=v,
+                    min_score=newest["grade_bands"].min_score.astype(float) * (100 if v == RESCALED else weight) / 100,
+                )
+                for v, (_, weight, _) in ALL_VERSIONS.items()
+            ]
+        ),
+        seeds / "grade_bands.csv",
+    )
+    _write(
+        pd.DataFrame(
+            {
+                "unit_code": data.uCode,
+                "unit_name": data.uName,
+                "short_name": data.uCode,
+                "aliases": "",
+                "tier": "country",
+                "parent_code": "",
+                "peer_group": data.EurAsia_group.str.lower(),
+            }
+        ),
+        seeds / "units.csv",
+    )
+    _write(
+        pd.DataFrame(
+            [
+                {
+                    "peer_group": group.lower(),
+                    "peer_group_name": group,
+                    "tier": "country",
+                    "sort_order": n,
+                    "description": f"ASEM countries in {group}",
+                }
+                for n, group in enumerate(sorted(data.EurAsia_group.unique()), start=1)
+            ]
+        ),
+        seeds / "peer_groups.csv",
+    )
     leaves = meta[meta.Type == "Indicator"]
     signed = (data[leaves.iCode] < 0).any()
-    _write(pd.DataFrame({
-        "indicator_code": leaves.iCode.str.upper(), "kind": "scored", "indicator_name_zh": leaves.iName,
-        "indicator_name_en": leaves.iName, "unit_of_measure": leaves.Unit.fillna(""),
-        "value_type": leaves.iCode.map(signed).map({True: "signed", False: "amount"}),
-        "direction": leaves.Direction.map({1.0: "higher", -1.0: "lower"}), "tiers": "country",
-        "source": "self", "required": "false", "allow_na": "false", "source_doc": "COINr ASEM",
-        "description_zh": leaves.iName}), seeds / "indicators.csv")
-    _write(pd.DataFrame([{"framework_version": "", "indicator_code": leaves.iCode.iloc[0].upper(),
-                          "tier": "unused", "peer_group": "", "target": 1, "note": "not used"}]),
-           seeds / "indicator_targets.csv")
+    _write(
+        pd.DataFrame(
+            {
+                "indicator_code": leaves.iCode.str.upper(),
+                "kind": "scored",
+                "indicator_name_zh": leaves.iName,
+                "indicator_name_en": leaves.iName,
+                "unit_of_measure": leaves.Unit.fillna(""),
+                "value_type": leaves.iCode.map(signed).map({True: "signed", False: "amount"}),
+                "direction": leaves.Direction.map({1.0: "higher", -1.0: "lower"}),
+                "tiers": "country",
+                "source": "self",
+                "required": "false",
+                "allow_na": "false",
+                "source_doc": "COINr ASEM",
+                "description_zh": leaves.iName,
+            }
+        ),
+        seeds / "indicators.csv",
+    )
+    _write(
+        pd.DataFrame(
+            [
+                {
+                    "framework_version": "",
+                    "indicator_code": leaves.iCode.iloc[0].upper(),
+                    "tier": "unused",
+                    "peer_group": "",
+                    "target": 1,
+                    "note": "not used",
+                }
+            ]
+        ),
+        seeds / "indicator_targets.csv",
+    )
     # the official version scores 2018; the others re-score 2018 for comparison (rescore_from_period)
-    _write(pd.DataFrame([{"framework_version": v, "first_period": first, "last_period": last,
-                          "rescore_from_period": "" if v == OFFICIAL else "2018Q1",
-                          "annual_rollup": "mean_of_quarters", "annual_indicator_weight": "",
-                          "name_zh": v, "name_en": f"ASEM sustainable connectivity ({v})",
-                          "description_zh": "COINr 示例数据"}
-                         for v, (first, last) in zip(ALL_VERSIONS, FIRST_LAST)]),
-           seeds / "framework_versions.csv")
+    _write(
+        pd.DataFrame(
+            [
+                {
+                    "framework_version": v,
+                    "first_period": first,
+                    "last_period": last,
+                    "rescore_from_period": "" if v == OFFICIAL else "2018Q1",
+                    "annual_rollup": "mean_of_quarters",
+                    "annual_indicator_weight": "",
+                    "name_zh": v,
+                    "name_en": f"ASEM sustainable connectivity ({v})",
+                    "description_zh": "COINr 示例数据",
+                }
+                for v, (first, last) in zip(ALL_VERSIONS, FIRST_LAST)
+            ]
+        ),
+        seeds / "framework_versions.csv",
+    )
     aggregates = meta[meta.Type == "Aggregate"]
     node_type = {2.0: "measure", 3.0: "dimension", 4.0: "composite"}
-    _write(pd.concat([pd.DataFrame({
-        "framework_version": v, "node_code": aggregates.iCode,
-        "parent_code": aggregates.Parent.fillna(""), "node_type": aggregates.Level.map(node_type),
-        "node_name_zh": aggregates.iName, "node_name_en": aggregates.iName,
-        "weight": aggregates.Weight * weight, "aggregation": aggregation,
-        "sort_order": range(1, len(aggregates) + 1)}) for v, (aggregation, weight, _) in ALL_VERSIONS.items()]),
-        seeds / "framework_nodes.csv")
-    _write(pd.concat([pd.DataFrame({
-        "framework_version": v, "indicator_code": leaves.iCode.str.upper(),
-        "parent_code": leaves.Parent,
-        "weight": leaves.Weight * weight, "method": "zscore" if low is None else "minmax",
-        "param_a": "" if low is None else low, "param_b": "" if low is None else 100,
-        "missing_policy": "exclude", "tiers": "", "tolerated_indicator_code": "",
-        "sort_order": range(1, len(leaves) + 1), "frequency": "quarterly", "normalisation_scope": ""})
-        for v, (_, weight, low) in ALL_VERSIONS.items()]), seeds / "framework_indicators.csv")
+    _write(
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "framework_version": v,
+                        "node_code": aggregates.iCode,
+                        "parent_code": aggregates.Parent.fillna(""),
+                        "node_type": aggregates.Level.map(node_type),
+                        "node_name_zh": aggregates.iName,
+                        "node_name_en": aggregates.iName,
+                        "weight": aggregates.Weight * weight,
+                        "aggregation": aggregation,
+                        "sort_order": range(1, len(aggregates) + 1),
+                    }
+                )
+                for v, (aggregation, weight, _) in ALL_VERSIONS.items()
+            ]
+        ),
+        seeds / "framework_nodes.csv",
+    )
+    _write(
+        pd.concat(
+            [
+                pd.DataFrame(
+                    {
+                        "framework_version": v,
+                        "indicator_code": leaves.iCode.str.upper(),
+                        "parent_code": leaves.Parent,
+                        "weight": leaves.Weight * weight,
+                        "method": "zscore" if low is None else "minmax",
+                        "param_a": "" if low is None else low,
+                        "param_b": "" if low is None else 100,
+                        "missing_policy": "exclude",
+                        "tiers": "",
+                        "tolerated_indicator_code": "",
+                        "sort_order": range(1, len(leaves) + 1),
+                        "frequency": "quarterly",
+                        "normalisation_scope": "",
+                    }
+                )
+                for v, (_, weight, low) in ALL_VERSIONS.items()
+            ]
+        ),
+        seeds / "framework_indicators.csv",
+    )
 
 
 def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
@@ -155,10 +274,19 @@ def _drop_returns(home: Home, data: pd.DataFrame, meta: pd.DataFrame) -> None:
     leaves = meta[meta.Type == "Indicator"]
     catalogue = list(zip(leaves.iCode, leaves.iName, leaves.Unit.fillna("")))
     for country in data.to_dict("records"):
-        rows = [[seq, code.upper(), name, unit, country[code], None]
-                for seq, (code, name, unit) in enumerate(catalogue, start=1) if not pd.isna(country[code])]
-        path = write_return(home.landing / f"{country['uCode']}_{PERIOD}.csv", layout.RETURN_TYPE_UNIT,
-                            country["uCode"], country["uName"], PERIOD, rows)
+        rows = [
+            [seq, code.upper(), name, unit, country[code], None]
+            for seq, (code, name, unit) in enumerate(catalogue, start=1)
+            if not pd.isna(country[code])
+        ]
+        path = write_return(
+            home.landing / f"{country['uCode']}_{PERIOD}.csv",
+            layout.RETURN_TYPE_UNIT,
+            country["uCode"],
+            country["uName"],
+            PERIOD,
+            rows,
+        )
         os.utime(path, (LANDED.timestamp(), LANDED.timestamp()))
 
 
@@ -175,8 +303,10 @@ def _assert_scored_in_its_own_calendar(home: Home) -> None:
     assert set(ledger) == {PERIOD, "2018"}
     run = instance_for(home).get_run_by_id(ledger[PERIOD])
     assert run.job_name == "score_periods"
-    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) \
-        == (PERIOD, "2018")
+    assert (run.tags["dagster/asset_partition_range_start"], run.tags["dagster/asset_partition_range_end"]) == (
+        PERIOD,
+        "2018",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -219,11 +349,13 @@ def _expected(data: pd.DataFrame, meta: pd.DataFrame, aggregation: str, low: flo
         nodes = level[level == lvl].index
         children_of = {node: [c for c in current.columns if parent[c] == node] for node in nodes}
         if aggregation == "geometric_mean":
-            current = pd.DataFrame({node: np.exp(np.log(current[kids]).mean(axis=1, skipna=True))
-                                    for node, kids in children_of.items()})
+            current = pd.DataFrame(
+                {node: np.exp(np.log(current[kids]).mean(axis=1, skipna=True)) for node, kids in children_of.items()}
+            )
         else:
-            current = pd.DataFrame({node: current[kids].mean(axis=1, skipna=True)
-                                    for node, kids in children_of.items()})
+            current = pd.DataFrame(
+                {node: current[kids].mean(axis=1, skipna=True) for node, kids in children_of.items()}
+            )
         scores.update({node: current[node] for node in nodes})
     return scores
 
@@ -236,17 +368,31 @@ def test_asem_scores_match_independent_computation_exactly(asem_run: Path, asem,
     aggregation, weight, low = VERSIONS[version]
     expected = _expected(data, meta, aggregation, low)
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        nodes = con.execute("select unit_code, node_code, score_exact, ratio, is_counted from marts.fct_node_scores "
-                            "where period = ? and framework_version = ?", [PERIOD, version]).df()
-        ranked = con.execute("select unit_code, total_score, total_score_exact, rank_in_group, group_size "
-                             "from intermediate.int_unit_scores_ranked where framework_version = ?",
-                             [version]).df().set_index("unit_code")
+        nodes = con.execute(
+            "select unit_code, node_code, score_exact, ratio, is_counted from marts.fct_node_scores "
+            "where period = ? and framework_version = ?",
+            [PERIOD, version],
+        ).df()
+        ranked = (
+            con.execute(
+                "select unit_code, total_score, total_score_exact, rank_in_group, group_size "
+                "from intermediate.int_unit_scores_ranked where framework_version = ?",
+                [version],
+            )
+            .df()
+            .set_index("unit_code")
+        )
     got = nodes.pivot(index="unit_code", columns="node_code", values="score_exact")
     assert len(got) == 51
     assert set(got.columns) == set(expected), "every indicator and aggregate scored"
     for code, series in expected.items():  # points = ratio x weight on the version's scale; 0 if missing
-        pd.testing.assert_series_equal(got[code].reindex(series.index), series.fillna(0) * weight / 100,
-                                       check_names=False, atol=EXACT * weight / 100, rtol=0)
+        pd.testing.assert_series_equal(
+            got[code].reindex(series.index),
+            series.fillna(0) * weight / 100,
+            check_names=False,
+            atol=EXACT * weight / 100,
+            rtol=0,
+        )
     # the 63 missing indicator values: not counted, and excluded (not zero) in their pillar's mean
     leaves = {code.upper() for code in meta.iCode[meta.Type == "Indicator"]}
     missing = nodes[nodes.node_code.isin(leaves) & ~nodes.is_counted]
@@ -268,14 +414,30 @@ def test_z_composite_rescaled_after_aggregation(asem_run: Path, asem) -> None:
     index = _expected(data, meta, "weighted_mean", None)["Index"] / 100  # root weight 1
     rescaled = (index - index.min()) / (index.max() - index.min()) * 100
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        totals = con.execute("select unit_code, composite_score, indicator_score from "
-                             "intermediate.int_composite_scores_rescaled where framework_version = ? "
-                             "and period = ?", [RESCALED, PERIOD]).df().set_index("unit_code")
-        ranked = con.execute("select unit_code, total_score_exact, rank_in_group from "
-                             "intermediate.int_unit_scores_ranked where framework_version = ?",
-                             [RESCALED]).df().set_index("unit_code")
-        roots = con.execute("select framework_version, unit_code, score_exact from marts.fct_node_scores "
-                            "where node_code = 'Index' and framework_version in (?, ?)", ["asem_z", RESCALED]).df()
+        totals = (
+            con.execute(
+                "select unit_code, composite_score, indicator_score from "
+                "intermediate.int_composite_scores_rescaled where framework_version = ? "
+                "and period = ?",
+                [RESCALED, PERIOD],
+            )
+            .df()
+            .set_index("unit_code")
+        )
+        ranked = (
+            con.execute(
+                "select unit_code, total_score_exact, rank_in_group from "
+                "intermediate.int_unit_scores_ranked where framework_version = ?",
+                [RESCALED],
+            )
+            .df()
+            .set_index("unit_code")
+        )
+        roots = con.execute(
+            "select framework_version, unit_code, score_exact from marts.fct_node_scores "
+            "where node_code = 'Index' and framework_version in (?, ?)",
+            ["asem_z", RESCALED],
+        ).df()
     assert len(totals) == len(ranked) == 51
     assert (totals.composite_score - index.reindex(totals.index)).abs().max() < EXACT
     assert (ranked.total_score_exact - rescaled.reindex(ranked.index)).abs().max() < EXACT
@@ -291,8 +453,11 @@ def test_weight_one_framework_publishes_and_ranks_on_its_own_scale(asem_run: Pat
     """ASEM's own weights (1 per node): the totals lie in [0, 1], so 2-decimal published totals
     tie where the exact totals do not; the published ranks follow the exact totals."""
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        rows = con.execute("select peer_group, total_score, total_score_exact, rank_score, rank_in_group, grade "
-                           "from marts.mart_unit_rankings where framework_version = ?", [OFFICIAL]).df()
+        rows = con.execute(
+            "select peer_group, total_score, total_score_exact, rank_score, rank_in_group, grade "
+            "from marts.mart_unit_rankings where framework_version = ?",
+            [OFFICIAL],
+        ).df()
     assert len(rows) == 51 and rows.total_score.between(0, 1).all()
     assert rows.total_score.nunique() < 51 == rows.total_score_exact.nunique()  # ties only in display
     for _, group in rows.groupby("peer_group"):  # no shared rank
@@ -303,10 +468,13 @@ def test_weight_one_framework_publishes_and_ranks_on_its_own_scale(asem_run: Pat
 
 def test_asem_effective_weights_sum_to_one(asem_run: Path) -> None:
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        sums = con.execute("select unit_code, sum(effective_weight) from marts.mart_effective_weights "
-                           "group by unit_code").fetchall()
-        lpi = con.execute("select min(effective_weight), max(effective_weight) "
-                          "from marts.mart_effective_weights where indicator_code = 'LPI'").fetchone()
+        sums = con.execute(
+            "select unit_code, sum(effective_weight) from marts.mart_effective_weights group by unit_code"
+        ).fetchall()
+        lpi = con.execute(
+            "select min(effective_weight), max(effective_weight) "
+            "from marts.mart_effective_weights where indicator_code = 'LPI'"
+        ).fetchone()
     assert len(sums) == 51
     assert all(total == pytest.approx(1.0) for _, total in sums)
     # LPI: 1/2 (Conn) x 1/5 (pillars) x 1/8 (Physical's indicators) when all are present;
@@ -321,6 +489,7 @@ def test_asem_effective_weights_sum_to_one(asem_run: Path) -> None:
 # Excel KURT = scipy kurtosis(bias=False)), of the raw values present; Pearson correlations over
 # pairwise complete units; Cronbach's alpha and PCA over complete cases, sample variances, PCA on
 # standardised indicators (prcomp scale = TRUE), share = first eigenvalue / sum.
+
 
 def _audit_reference(data: pd.DataFrame, meta: pd.DataFrame) -> tuple[dict[str, pd.Series], dict[str, list[str]]]:
     """The official version's normalised indicators and aggregates (independent of the warehouse),
@@ -342,8 +511,14 @@ def test_asem_audit_matches_independent_computation(asem_run: Path, asem) -> Non
     data, meta = asem
     scores, members = _audit_reference(data, meta)
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        audit = con.execute("select * from marts.mart_framework_audit where period = ? and framework_version = ?",
-                            [PERIOD, OFFICIAL]).df().set_index("node_code")
+        audit = (
+            con.execute(
+                "select * from marts.mart_framework_audit where period = ? and framework_version = ?",
+                [PERIOD, OFFICIAL],
+            )
+            .df()
+            .set_index("node_code")
+        )
     raw = data.set_index("uCode")
     for code in meta.iCode[meta.Type == "Indicator"]:
         row, values = audit.loc[code.upper()], raw[code].dropna()
@@ -362,7 +537,7 @@ def test_asem_audit_matches_independent_computation(asem_run: Path, asem) -> Non
         singular = linalg.svd(standardised.to_numpy(), compute_uv=False)
         assert (row.level, row.n_indicators, row.n_complete_units) == ("dimension", k, len(complete))
         assert row.cronbach_alpha == pytest.approx(alpha, abs=EXACT)
-        assert row.first_pc_share == pytest.approx(singular[0] ** 2 / (singular ** 2).sum(), abs=EXACT)
+        assert row.first_pc_share == pytest.approx(singular[0] ** 2 / (singular**2).sum(), abs=EXACT)
         assert row.coverage == pytest.approx(table.notna().sum().sum() / (51 * k), abs=EXACT)
         # two sub-indices of weight 1 under the index
         assert row.nominal_weight == pytest.approx(1 / 2, abs=EXACT)
@@ -376,8 +551,10 @@ def test_asem_correlations_match_independent_computation(asem_run: Path, asem) -
     data, meta = asem
     scores, members = _audit_reference(data, meta)
     with duckdb.connect(str(asem_run), read_only=True) as con:
-        corr = con.execute("select * from marts.mart_indicator_correlations where period = ? and framework_version = ?",
-                           [PERIOD, OFFICIAL]).df()
+        corr = con.execute(
+            "select * from marts.mart_indicator_correlations where period = ? and framework_version = ?",
+            [PERIOD, OFFICIAL],
+        ).df()
     got = corr.set_index(["indicator_code", "compared_with", "compared_code"])
 
     def pearson(x: pd.Series, y: pd.Series) -> tuple[int, float]:
@@ -387,7 +564,10 @@ def test_asem_correlations_match_independent_computation(asem_run: Path, asem) -
     expected_flags = {}
     for dimension, codes in members.items():
         for code in codes:
-            for kind, other, series in (("dimension", dimension, scores[dimension]), ("composite", "composite", scores["Index"])):
+            for kind, other, series in (
+                ("dimension", dimension, scores[dimension]),
+                ("composite", "composite", scores["Index"]),
+            ):
                 n, r = pearson(scores[code], series)
                 row = got.loc[(code, kind, other)]
                 assert row.n_units == n and row.correlation == pytest.approx(r, abs=EXACT)

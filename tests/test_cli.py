@@ -20,8 +20,10 @@ from tests.test_faults import alive, descendants
 
 def test_template_command_writes_the_units_workbook(tmp_path, reference, capsys):
     out = tmp_path / "t.xlsx"
-    assert main(["template", "--unit", "360124", "--period", "2024Q4", "--out", str(out),
-                 "--home", str(tmp_path / "h")]) == 0
+    assert (
+        main(["template", "--unit", "360124", "--period", "2024Q4", "--out", str(out), "--home", str(tmp_path / "h")])
+        == 0
+    )
     sheet = load_workbook(out)["填报表"]
     codes = []
     for row in sheet.iter_rows(min_row=5, values_only=True):
@@ -44,8 +46,12 @@ def _free_port() -> int:
 def test_ui_serves_the_dagster_webserver_on_localhost(tmp_path):
     port = _free_port()
     wuxing = Path(sys.executable).with_name("wuxing")
-    process = subprocess.Popen([str(wuxing), "ui", "--home", str(tmp_path), "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [str(wuxing), "ui", "--home", str(tmp_path), "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 120
         body = ""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.cells import cell_len
 from rich.console import Console
@@ -27,7 +27,7 @@ def test_the_summary_table_lines_up_with_chinese_names(demo_run):
     assert len(body) == len(groups) >= 5
     leaders = {group: short for group, rank, _u, _s, _g, _l, short in rows if rank == 1}
     # the first place starts at the same screen column on every row, whatever the group's name
-    starts = {cell_len(line[:line.index(leaders[line.split()[0]] + " ")]) for line in body}
+    starts = {cell_len(line[: line.index(leaders[line.split()[0]] + " ")]) for line in body}
     assert len(starts) == 1, starts
     scores = [re.findall(r"\d+\.\d\d", line) for line in body]
     assert all(len(s) >= 3 for s in scores)
@@ -53,6 +53,6 @@ def test_run_console_writes_the_log_to_a_file_and_shows_only_what_a_person_reads
 
 
 def test_beijing_time_is_written_with_its_zone():
-    assert beijing_text(datetime(2024, 10, 9, 10, 0, tzinfo=timezone.utc)) == "2024-10-09 18:00 北京时间"
+    assert beijing_text(datetime(2024, 10, 9, 10, 0, tzinfo=UTC)) == "2024-10-09 18:00 北京时间"
     assert beijing_text(datetime(2024, 12, 31, 16, 30, 5)) == "2025-01-01 00:30 北京时间"  # naive = UTC
-    assert beijing_text(datetime(2024, 10, 9, 10, 0, 7, tzinfo=timezone.utc), seconds=True).endswith(":07 北京时间")
+    assert beijing_text(datetime(2024, 10, 9, 10, 0, 7, tzinfo=UTC), seconds=True).endswith(":07 北京时间")

@@ -6,8 +6,8 @@ import json
 
 import dagster as dg
 
-from orchestration.defs.dbt import dbt_build_args
 from orchestration.definitions import build_definitions
+from orchestration.defs.dbt import dbt_build_args
 from orchestration.home import Home
 
 

@@ -14,8 +14,7 @@ from orchestration.demo import PERIODS, generate_demo
 from orchestration.reference import Reference
 from orchestration.returns import layout
 
-BAD_RULES = {"unknown_unit", "missing_indicator", "rate_out_of_range", "not_a_number",
-             "duplicate_indicator"}
+BAD_RULES = {"unknown_unit", "missing_indicator", "rate_out_of_range", "not_a_number", "duplicate_indicator"}
 
 
 def file_format(path: Path) -> str:
@@ -48,7 +47,7 @@ def read_grid(path: Path) -> list[list[object]]:
 def data_rows(grid: list[list[object]]) -> list[list[object]]:
     """The data rows: after the header, up to the blank row before the signature."""
     rows = []
-    for row in grid[layout.FIRST_DATA_ROW - 1:]:
+    for row in grid[layout.FIRST_DATA_ROW - 1 :]:
         if all(cell is None for cell in row):
             break
         rows.append(row)
@@ -86,8 +85,7 @@ def unit_return_problems(grid: list[list[object]], reference: Reference, tier: s
     rows = data_rows(grid)
     counts = Counter(row[code_col] for row in rows)
     problems += ["duplicate_indicator" for code, n in counts.items() if n > 1]
-    problems += ["missing_indicator" for code, ind in inds.items()
-                 if ind.required == "true" and code not in counts]
+    problems += ["missing_indicator" for code, ind in inds.items() if ind.required == "true" and code not in counts]
     problems += ["unknown_indicator" for code in counts if code not in inds]
     for row in rows:
         if row[code_col] in inds:
@@ -140,11 +138,9 @@ def test_same_seed_gives_byte_identical_files_and_manifest(demo, demo_again):
 def test_other_seed_gives_other_returns(demo, tmp_path, reference):
     landing, manifest = demo
     other = generate_demo(tmp_path, seed=7, reference=reference)
-    same_name_csv = [p.name for p in other.files
-                     if p.suffix == ".csv" and (landing / p.name).exists()]
+    same_name_csv = [p.name for p in other.files if p.suffix == ".csv" and (landing / p.name).exists()]
     assert same_name_csv
-    differing = [name for name in same_name_csv
-                 if (landing / name).read_bytes() != (tmp_path / name).read_bytes()]
+    differing = [name for name in same_name_csv if (landing / name).read_bytes() != (tmp_path / name).read_bytes()]
     assert len(differing) > len(same_name_csv) // 2
     assert {p.name for p in other.files} != {p.name for p in manifest.files}
 
@@ -155,8 +151,7 @@ def test_every_unit_has_a_return_for_every_quarter(demo, reference):
     for unit_code in reference.units.unit_code:
         for period in PERIODS:
             assert any(n.startswith(f"{unit_code}_{period}_") for n in names), (unit_code, period)
-    bad_unit_codes = {name.split("_")[0] for name, rule in manifest.bad_files.items()
-                      if rule != "unknown_unit"}
+    bad_unit_codes = {name.split("_")[0] for name, rule in manifest.bad_files.items() if rule != "unknown_unit"}
     assert len(bad_unit_codes) == 4
     everything = {(code, period) for code in reference.units.unit_code for period in PERIODS}
     assert manifest.expected_unit_returns == everything - {(c, "2024Q4") for c in bad_unit_codes}
@@ -170,8 +165,14 @@ def test_meta_row_matches_file_name_and_good_returns_are_valid(demo, grids, refe
         grid = grids[path.name]
         code, period = path.name.split("_")[:2]
         meta = grid[layout.META_ROW - 1]
-        assert meta[:6] == [layout.META_UNIT_CODE, code, layout.META_UNIT_NAME,
-                            reference.unit_name.get(code, meta[3]), layout.META_PERIOD, period]
+        assert meta[:6] == [
+            layout.META_UNIT_CODE,
+            code,
+            layout.META_UNIT_NAME,
+            reference.unit_name.get(code, meta[3]),
+            layout.META_PERIOD,
+            period,
+        ]
         assert str(grid[-1][0]).startswith("填表人：")
         if code in evaluators:
             assert grid[layout.HEADER_ROW - 1] == list(layout.EVALUATION_HEADER)
@@ -229,13 +230,12 @@ def test_bad_files_have_exactly_the_intended_defect(demo, reference):
         assert problems == expected, (name, problems)
         values = [row[layout.UNIT_HEADER.index(layout.COL_VALUE)] for row in data_rows(grid)]
         if rule == "rate_out_of_range":
-            assert 120 in [float(v) for v in values if v is not None and v != "不适用"
-                           and not str(v).endswith("%")]
+            assert 120 in [float(v) for v in values if v is not None and v != "不适用" and not str(v).endswith("%")]
         if rule == "not_a_number":
             assert "八十五" in values
         if rule == "duplicate_indicator":
             codes = [row[1] for row in data_rows(grid)]
-            (dup, n), = [(c, k) for c, k in Counter(codes).items() if k > 1]
+            ((dup, n),) = [(c, k) for c, k in Counter(codes).items() if k > 1]
             assert n == 2
 
 
@@ -275,9 +275,11 @@ def test_evaluation_returns(demo, grids, reference):
             files = [p for p in manifest.files if p.name.startswith(f"{code}_{period}_评价.")]
             assert len(files) == 1, (code, period)
         rows = data_rows(grids[files[0].name])
-        expected = {(unit.unit_code, ind.indicator_code)
-                    for unit in reference.units.itertuples()
-                    for ind in reference.indicators_for(unit.tier, code).itertuples()}
+        expected = {
+            (unit.unit_code, ind.indicator_code)
+            for unit in reference.units.itertuples()
+            for ind in reference.indicators_for(unit.tier, code).itertuples()
+        }
         assert {(row[1], row[3]) for row in rows} == expected
         assert len(rows) == len(expected)
 
@@ -298,8 +300,9 @@ def test_values_spread_across_units_and_move_over_time(demo, grids, reference):
             return None
 
     county = reference.units[reference.units.tier == "county"].unit_code.tolist()
-    rate = next(ind.indicator_code for ind in reference.indicators_for("county").itertuples()
-                if ind.value_type == "rate")
+    rate = next(
+        ind.indicator_code for ind in reference.indicators_for("county").itertuples() if ind.value_type == "rate"
+    )
     across = [number(by_unit_period[c, "2024Q1"].get(rate)) for c in county]
     across = [v for v in across if v is not None]
     assert max(across) - min(across) > 5

@@ -21,10 +21,15 @@ from orchestration.docs import dbt_docs_index, gx_docs_index
 from tests.ops_helpers import copy_home, free_port, wait_for
 from tests.test_ui_live import CHROMIUM, CHROMIUM_FLAGS
 
-OFFLINE_FLAGS = ["--no-pings", "--disable-domain-reliability", "--disable-client-side-phishing-detection",
-                 "--no-default-browser-check", "--disable-default-apps",
-                 "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+OFFLINE_FLAGS = [
+    "--no-pings",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--no-default-browser-check",
+    "--disable-default-apps",
+    "--disable-features=NetworkTimeServiceQuerying,OptimizationHints,MediaRouter,Translate",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 SCRIPTS = re.compile(r"<script\b.*?</script>", re.S | re.I)
 
 
@@ -48,7 +53,6 @@ class RecordingProxy(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), Handler)
 
 
-
 LOCAL = ("http://127.0.0.1", "file:", "data:", "blob:", "chrome", "about:")
 
 
@@ -56,19 +60,32 @@ def page_requests(net_log: Path) -> list[str]:
     """URLs off this machine that a page asked for (the browser's own calls left out)."""
     log = json.loads(net_log.read_text(encoding="utf-8"))
     start_job = log["constants"]["logEventTypes"]["URL_REQUEST_START_JOB"]
-    return [event["params"]["url"] for event in log["events"]
-            if event["type"] == start_job and event.get("params", {}).get("url")
-            and not event["params"]["url"].startswith(LOCAL)
-            and event["params"].get("initiator") != "not an origin"]
+    return [
+        event["params"]["url"]
+        for event in log["events"]
+        if event["type"] == start_job
+        and event.get("params", {}).get("url")
+        and not event["params"]["url"].startswith(LOCAL)
+        and event["params"].get("initiator") != "not an origin"
+    ]
 
 
 def rendered(url: str, profile: Path, proxy_port: int) -> tuple[str, list[str]]:
     """The DOM after the page's scripts ran, without the <script> elements (so only what the
     scripts rendered, not the data they carry, counts), and the page's requests off the machine."""
     net_log = profile.with_name(f"net-log-{len(list(profile.parent.glob('net-log-*')))}.json")
-    args = [CHROMIUM, *CHROMIUM_FLAGS, *OFFLINE_FLAGS, f"--proxy-server=http://127.0.0.1:{proxy_port}",
-            f"--user-data-dir={profile}", f"--log-net-log={net_log}", "--virtual-time-budget=15000",
-            "--window-size=1400,3000", "--dump-dom", url]
+    args = [
+        CHROMIUM,
+        *CHROMIUM_FLAGS,
+        *OFFLINE_FLAGS,
+        f"--proxy-server=http://127.0.0.1:{proxy_port}",
+        f"--user-data-dir={profile}",
+        f"--log-net-log={net_log}",
+        "--virtual-time-budget=15000",
+        "--window-size=1400,3000",
+        "--dump-dom",
+        url,
+    ]
     out = subprocess.run(args, capture_output=True, text=True, timeout=180, check=False)
     return SCRIPTS.sub("", out.stdout), page_requests(net_log)
 
@@ -90,13 +107,15 @@ def test_docs_render_offline_with_no_request_leaving_the_machine(demo_run, tmp_p
     port = free_port()
     wuxing = Path(sys.executable).with_name("wuxing")
     log = open(tmp_path / "docs.log", "wb")
-    server = subprocess.Popen([str(wuxing), "docs", "--home", str(home.root), "--port", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(wuxing), "docs", "--home", str(home.root), "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     proxy = RecordingProxy()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        wait_for(lambda: _up(f"http://127.0.0.1:{port}/gx/index.html") or server.poll() is not None, 300,
-                 what="wuxing docs")
+        wait_for(
+            lambda: _up(f"http://127.0.0.1:{port}/gx/index.html") or server.poll() is not None, 300, what="wuxing docs"
+        )
         assert server.poll() is None, (tmp_path / "docs.log").read_text()[-3000:]
         assert dbt_docs_index(home).is_file() and gx_docs_index(home).is_file()
         profile = tmp_path / "chromium"
@@ -125,8 +144,11 @@ def test_docs_render_offline_with_no_request_leaving_the_machine(demo_run, tmp_p
         assert asked == []
 
         # the detector works: GX's own page asks the CDNs (refused by the proxy) and renders no table
-        page, requests = rendered((home.root / "gx" / "uncommitted" / "data_docs" / "local_site" /
-                                   "index.html").as_uri(), profile, proxy.server_address[1])
+        page, requests = rendered(
+            (home.root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").as_uri(),
+            profile,
+            proxy.server_address[1],
+        )
         assert any("code.jquery.com" in url for url in requests), requests
         assert 'class="bootstrap-table' not in page
         assert any("code.jquery.com" in line for line in proxy.requests)

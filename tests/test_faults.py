@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from datetime import UTC
 from pathlib import Path
 
 import dagster as dg
@@ -93,7 +94,8 @@ def test_a_file_that_breaks_the_batch_validation_is_refused_alone(tmp_path, refe
     for name in ("360124_2024Q4_a.csv", "360124_2024Q4_poison.csv"):
         write_csv_return(home.landing / name, "360124", "进贤县", "2024Q4", good_rows(reference, "360124"))
     (home.landing / "360124_2024Q4_poison.csv").write_text(
-        (home.landing / "360124_2024Q4_poison.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8")
+        (home.landing / "360124_2024Q4_poison.csv").read_text(encoding="utf-8-sig") + "\n", encoding="utf-8"
+    )
     for path in home.landing.iterdir():
         os.utime(path, (LANDED, LANDED))
     original = ReturnValidator.validate
@@ -127,15 +129,17 @@ def test_secret_settings_are_checked_at_start_up_and_never_printed(tmp_path, cap
     with pytest.raises(SecretSettingError) as raised:
         check_settings({POSTGRES_ENV: f"postgresql://wuxing:{TOKEN}@db:notaport/wuxing"})
     assert TOKEN not in str(raised.value)
-    assert TOKEN not in mask(f"see https://h/robot/send?access_token={TOKEN}&x=1 and "
-                             f"postgresql://u:{TOKEN}@db/wuxing", {})
+    assert TOKEN not in mask(
+        f"see https://h/robot/send?access_token={TOKEN}&x=1 and postgresql://u:{TOKEN}@db/wuxing", {}
+    )
 
 
 def test_a_malformed_webhook_in_the_daemon_is_logged_masked_never_raised(tmp_path):
     """The alert sensors read the webhook at send time: the alert is still logged, the token not."""
     home = Home.resolve(tmp_path).ensure()
-    alert = alerts.Alert(kind="run_failure", title="t", text=f"failed at https://x/?token={TOKEN}",
-                         run_id="r", job="nightly")
+    alert = alerts.Alert(
+        kind="run_failure", title="t", text=f"failed at https://x/?token={TOKEN}", run_id="r", job="nightly"
+    )
     env = {WEBHOOK_ENV: f"https://oapi.dingtalk.com/robot/send?access_token={TOKEN} x"}
     assert alerts.notify(home, [alert], env=env)
     (logged,) = alerts.read_log(home)
@@ -181,19 +185,22 @@ def _warehouse_with_marts(path: Path) -> None:
 def test_publish_removes_stale_debris_only_and_counts_complete_snapshots(tmp_path):
     """Defect 5: stale staging files and unfinished snapshots go; live files and a newer publish's
     files stay; only complete snapshots count among the six kept; a failed publish leaves nothing."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from orchestration import publish as pub
 
     home = Home.resolve(tmp_path).ensure()
     _warehouse_with_marts(home.warehouse)
-    t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
     stamp = lambda t: t.strftime("%Y%m%dT%H%M%S%fZ")  # noqa: E731
     pub.publish(home, now=t0)
     snapshots = home.published / pub.SNAPSHOTS
     old, future = stamp(t0 + timedelta(minutes=1)), stamp(t0 + timedelta(days=1))
-    debris = [home.published / f".{pub.PUBLISHED_DB}.{old}.part", home.published / f".{pub.PUBLISHED_DB}.{old}.part.wal",
-              home.published / f".{pub.PARQUET_LINK}.{old}"]
+    debris = [
+        home.published / f".{pub.PUBLISHED_DB}.{old}.part",
+        home.published / f".{pub.PUBLISHED_DB}.{old}.part.wal",
+        home.published / f".{pub.PARQUET_LINK}.{old}",
+    ]
     for path in debris:
         path.write_bytes(b"x" * 1000)
     (snapshots / old).mkdir()
@@ -261,8 +268,9 @@ def test_a_refusal_before_the_suites_fails_a_check_naming_the_file(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     (home.landing / "360124_2024Q4_进贤县.xlsm").write_bytes(b"PK macro workbook")
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize([archived_returns, validated_returns], instance=instance,
-                            resources={"wuxing": WuxingHome(root=str(home.root))})
+    result = dg.materialize(
+        [archived_returns, validated_returns], instance=instance, resources={"wuxing": WuxingHome(root=str(home.root))}
+    )
     assert result.success
     (check,) = [c for c in result.get_asset_check_evaluations() if c.check_name == "returns_rejected"]
     assert not check.passed and "360124_2024Q4_进贤县.xlsm" in check.description
@@ -274,19 +282,21 @@ def test_formula_like_values_are_written_as_text_in_csv_and_xlsx(tmp_path):
     from orchestration.returns.writer import write_return
     from orchestration.spreadsheet_safety import csv_text, is_formula_like
 
-    assert [is_formula_like(v) for v in ("=1+1", "+A1", "-1+2", "@SUM(A1)", "\t=1", "-1.5", "-", "--",
-                                         "+3", "85%", "text", 5)] == [True] * 5 + [False] * 7
-    rows = [[1, "ZF01", "=HYPERLINK(\"http://evil\")", "%", "-1.5", "@cmd"]]
+    assert [
+        is_formula_like(v)
+        for v in ("=1+1", "+A1", "-1+2", "@SUM(A1)", "\t=1", "-1.5", "-", "--", "+3", "85%", "text", 5)
+    ] == [True] * 5 + [False] * 7
+    rows = [[1, "ZF01", '=HYPERLINK("http://evil")', "%", "-1.5", "@cmd"]]
     csv_path = write_return(tmp_path / "r.csv", layout.RETURN_TYPE_UNIT, "360124", "=进贤县", "2024Q4", rows)
     text = csv_path.read_text(encoding="utf-8-sig")
     cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
-    assert "'=HYPERLINK(\"http://evil\")" in cells and "'@cmd" in cells and "-1.5" in cells
+    assert '\'=HYPERLINK("http://evil")' in cells and "'@cmd" in cells and "-1.5" in cells
     assert csv_text("=x") == "'=x" and csv_text("x") == "x"
     xlsx_path = write_return(tmp_path / "r.xlsx", layout.RETURN_TYPE_UNIT, "360124", "=进贤县", "2024Q4", rows)
     sheet = load_workbook(xlsx_path)[layout.DATA_SHEET]
     formulas = [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
     assert formulas == []
-    assert "=HYPERLINK(\"http://evil\")" in [c.value for row in sheet.iter_rows() for c in row]
+    assert '=HYPERLINK("http://evil")' in [c.value for row in sheet.iter_rows() for c in row]
 
 
 def test_intake_works_when_the_published_file_has_no_scores_yet(tmp_path, reference):
@@ -297,8 +307,9 @@ def test_intake_works_when_the_published_file_has_no_scores_yet(tmp_path, refere
     home = Home.resolve(tmp_path / "home").ensure()
     with duckdb.connect(str(home.published / "wuxing.duckdb")) as con:
         con.execute("create schema marts; create table marts.mart_return_log as select 'accepted' as status")
-    path = write_csv_return(home.landing / "360124_2024Q4_a.csv", "360124", "进贤县", "2024Q4",
-                            good_rows(reference, "360124"))
+    path = write_csv_return(
+        home.landing / "360124_2024Q4_a.csv", "360124", "进贤县", "2024Q4", good_rows(reference, "360124")
+    )
     os.utime(path, (LANDED, LANDED))
     archive_landing(home)
     assert intake(home, reference).accepted == ["360124_2024Q4_a.csv"]

@@ -7,7 +7,7 @@ import io
 import re
 import struct
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -18,7 +18,7 @@ from orchestration.returns.validate import ReturnValidator
 from tests.conftest import good_rows
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
-IN_TIME = datetime(2025, 1, 10, 9, 30, tzinfo=timezone.utc)
+IN_TIME = datetime(2025, 1, 10, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +59,18 @@ def _rate_row(reference, rows) -> int:
 
 # --- who and when: content first, file name second -----------------------------------------------
 
+
 def test_code_cell_left_empty_but_name_filled(reference, validator):
-    meta = [layout.META_UNIT_CODE, None, layout.META_UNIT_NAME, "进贤县人民政府", layout.META_PERIOD, PERIOD,
-            layout.META_TEMPLATE, "v1"]
+    meta = [
+        layout.META_UNIT_CODE,
+        None,
+        layout.META_UNIT_NAME,
+        "进贤县人民政府",
+        layout.META_PERIOD,
+        PERIOD,
+        layout.META_TEMPLATE,
+        "v1",
+    ]
     verdict = _verdict(validator, "进贤县报表.xlsx", _xlsx(_grid(good_rows(reference, UNIT), meta)))
     assert (verdict.status, verdict.submitter_code) == ("accepted", UNIT), [i.describe() for i in verdict.issues]
 
@@ -77,12 +86,21 @@ def test_code_typed_as_a_number(reference, validator, typed):
     meta = layout.meta_row(UNIT, NAME, PERIOD)
     meta[1] = typed
     make = _xlsx if isinstance(typed, float) else _csv
-    verdict = _verdict(validator, "r" + (".xlsx" if make is _xlsx else ".csv"), make(_grid(good_rows(reference, UNIT), meta)))
+    verdict = _verdict(
+        validator, "r" + (".xlsx" if make is _xlsx else ".csv"), make(_grid(good_rows(reference, UNIT), meta))
+    )
     assert (verdict.status, verdict.submitter_code) == ("accepted", UNIT), [i.describe() for i in verdict.issues]
 
 
-@pytest.mark.parametrize("name", ["20241008_360124_2024Q4.xlsx", "241008_360124_2024Q4.xlsx",
-                                  "（更正）360124_2024Q4_进贤县.xlsx", "3_360124_2024Q4.xlsx"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "20241008_360124_2024Q4.xlsx",
+        "241008_360124_2024Q4.xlsx",
+        "（更正）360124_2024Q4_进贤县.xlsx",
+        "3_360124_2024Q4.xlsx",
+    ],
+)
 def test_date_or_serial_in_front_of_the_code(reference, validator, name):
     verdict = _verdict(validator, name, _xlsx(_grid(good_rows(reference, UNIT))))
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
@@ -97,6 +115,7 @@ def test_code_and_period_from_the_name_when_the_sheet_has_none(reference, valida
 
 
 # --- which sheet, where the table ends -------------------------------------------------------------
+
 
 def test_renamed_data_sheet_behind_the_instructions(tmp_path, reference, validator):
     from orchestration.template import write_template
@@ -122,14 +141,20 @@ def test_renamed_data_sheet_behind_the_instructions(tmp_path, reference, validat
 
 def test_notes_and_signatures_under_the_table_end_it(reference, validator):
     rows = good_rows(reference, UNIT)
-    tail = [["注：1.本表数据截至2024年12月31日；2.比率按百分点填写。"], ["填报单位（盖章）：", None, "进贤县人民政府"],
-            ["审核人：张三", None, "填报人：李四"], ["联系电话：0791-1234567"], ["填报日期：2025年1月8日"]]
+    tail = [
+        ["注：1.本表数据截至2024年12月31日；2.比率按百分点填写。"],
+        ["填报单位（盖章）：", None, "进贤县人民政府"],
+        ["审核人：张三", None, "填报人：李四"],
+        ["联系电话：0791-1234567"],
+        ["填报日期：2025年1月8日"],
+    ]
     verdict = _verdict(validator, "r.xlsx", _xlsx(_grid(rows) + tail))
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
     assert len(verdict.values) == len(rows)
 
 
 # --- faithful values -------------------------------------------------------------------------------
+
 
 def test_percent_cell_is_the_decimal_the_clerk_saw(reference, validator):
     rows = good_rows(reference, UNIT)
@@ -155,8 +180,11 @@ def _with_cached_result(data: bytes, cell: str, cached: str) -> bytes:
         for item in source.infolist():
             content = source.read(item.filename)
             if item.filename.startswith("xl/worksheets/sheet"):
-                content = re.sub(rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*(<v\s*/>|<v></v>)?'.encode(),
-                                 rb"\1<v>" + cached.encode() + rb"</v>", content)
+                content = re.sub(
+                    rf'(<c r="{cell}"[^>]*>\s*<f>[^<]*</f>)\s*(<v\s*/>|<v></v>)?'.encode(),
+                    rb"\1<v>" + cached.encode() + rb"</v>",
+                    content,
+                )
             target.writestr(item, content)
     return out.getvalue()
 
@@ -189,13 +217,15 @@ def test_text_answer_in_a_number_column_names_the_cell_and_what_to_write(referen
 
 
 def test_file_level_problems_name_no_column(reference, validator):
-    verdict = _verdict(validator, "r.xlsx", _xlsx(_grid(good_rows(reference, UNIT),
-                                                        layout.meta_row("999999", "无名县", PERIOD))))
+    verdict = _verdict(
+        validator, "r.xlsx", _xlsx(_grid(good_rows(reference, UNIT), layout.meta_row("999999", "无名县", PERIOD)))
+    )
     issue = next(i for i in verdict.issues if i.rule == "unknown_unit")
     assert issue.column_name is None and issue.source_row is None and issue.describe().startswith("工作表")
 
 
 # --- what offices save ------------------------------------------------------------------------------
+
 
 def test_xls_workbook_with_a_percent_cell(reference, validator):
     import xlwt
@@ -219,28 +249,38 @@ def test_xls_workbook_with_a_percent_cell(reference, validator):
 
 def _ods(grid, percent_at: tuple[int, int] | None = None) -> bytes:
     """A minimal OpenDocument spreadsheet, as LibreOffice or WPS write one."""
+
     def cell(r, c, value):
         if value is None:
             return "<table:table-cell/>"
         if (r, c) == percent_at:
-            return (f'<table:table-cell office:value-type="percentage" office:value="{value}">'
-                    f"<text:p>{value * 100:g}%</text:p></table:table-cell>")
+            return (
+                f'<table:table-cell office:value-type="percentage" office:value="{value}">'
+                f"<text:p>{value * 100:g}%</text:p></table:table-cell>"
+            )
         if isinstance(value, (int, float)):
             return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
         return f'<table:table-cell office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
-    body = "".join("<table:table-row>" + "".join(cell(r, c, v) for c, v in enumerate(row)) + "</table:table-row>"
-                   for r, row in enumerate(grid, start=1))
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               f'<office:body><office:spreadsheet><table:table table:name="{layout.DATA_SHEET}">{body}'
-               "</table:table></office:spreadsheet></office:body></office:document-content>")
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
+
+    body = "".join(
+        "<table:table-row>" + "".join(cell(r, c, v) for c, v in enumerate(row)) + "</table:table-row>"
+        for r, row in enumerate(grid, start=1)
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f'<office:body><office:spreadsheet><table:table table:name="{layout.DATA_SHEET}">{body}'
+        "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
@@ -279,19 +319,26 @@ def _compound_file(*streams: str) -> bytes:
     directory = bytearray(512)
     for n, name in enumerate(("Root Entry", *streams)):
         encoded = name.encode("utf-16-le") + b"\0\0"
-        directory[n * 128:n * 128 + len(encoded)] = encoded
+        directory[n * 128 : n * 128 + len(encoded)] = encoded
         struct.pack_into("<H", directory, n * 128 + 64, len(encoded))
     return bytes(header) + fat + bytes(directory)
 
 
-@pytest.mark.parametrize("name, data, rule, says", [
-    ("360124_2024Q4.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "wps_et", "WPS"),
-    ("360124_2024Q4.xlsx", _compound_file("EncryptionInfo", "EncryptedPackage"), "password_protected", "密码"),
-    ("360124_2024Q4.xls", b"<html><body><table><tr><td>360124</td></tr></table></body></html>",
-     "html_as_spreadsheet", "网页"),
-    ("360124_2024Q4.xlsx", _compound_file("WordDocument"), "not_a_spreadsheet", "Word"),
-    ("360124_2024Q4.xlsx", b"%PDF-1.4\n", "not_a_spreadsheet", "PDF"),
-])
+@pytest.mark.parametrize(
+    "name, data, rule, says",
+    [
+        ("360124_2024Q4.et", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "wps_et", "WPS"),
+        ("360124_2024Q4.xlsx", _compound_file("EncryptionInfo", "EncryptedPackage"), "password_protected", "密码"),
+        (
+            "360124_2024Q4.xls",
+            b"<html><body><table><tr><td>360124</td></tr></table></body></html>",
+            "html_as_spreadsheet",
+            "网页",
+        ),
+        ("360124_2024Q4.xlsx", _compound_file("WordDocument"), "not_a_spreadsheet", "Word"),
+        ("360124_2024Q4.xlsx", b"%PDF-1.4\n", "not_a_spreadsheet", "PDF"),
+    ],
+)
 def test_files_wuxing_does_not_read_say_what_they_are(validator, name, data, rule, says):
     verdict = _verdict(validator, name, data)
     (issue,) = verdict.issues
@@ -317,9 +364,11 @@ def test_withdrawal_mark_is_a_value_not_an_error(reference, validator):
 
 # --- the CLI --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("landed, code, rule", [("2024-10-16 18:00", 0, "late_submission"),
-                                                ("2025-05-01 09:00", 1, "period_closed"),
-                                                ("2024-10-09", 0, "")])
+
+@pytest.mark.parametrize(
+    "landed, code, rule",
+    [("2024-10-16 18:00", 0, "late_submission"), ("2025-05-01 09:00", 1, "period_closed"), ("2024-10-09", 0, "")],
+)
 def test_validate_as_if_landed_then(tmp_path, reference, capsys, landed, code, rule):
     from orchestration.cli import main
 
@@ -354,11 +403,17 @@ def test_receipt_says_what_was_replaced_and_kept():
     from orchestration.returns.supersession import CurrentValues
 
     current = CurrentValues()
-    earlier = pd.DataFrame({"unit_code": [u for u in ("A", "B", "C") for _ in (1, 2)],
-                            "indicator_code": ["X", "Y"] * 3, "is_withdrawn": [False] * 6})
-    current.add("E02", PERIOD, "evaluation", earlier, datetime(2025, 1, 7, 17, 0, tzinfo=timezone.utc))
-    correction = pd.DataFrame({"unit_code": ["A", "A", "B"], "indicator_code": ["X", "Y", "X"],
-                               "is_withdrawn": [False, False, True]})
+    earlier = pd.DataFrame(
+        {
+            "unit_code": [u for u in ("A", "B", "C") for _ in (1, 2)],
+            "indicator_code": ["X", "Y"] * 3,
+            "is_withdrawn": [False] * 6,
+        }
+    )
+    current.add("E02", PERIOD, "evaluation", earlier, datetime(2025, 1, 7, 17, 0, tzinfo=UTC))
+    correction = pd.DataFrame(
+        {"unit_code": ["A", "A", "B"], "indicator_code": ["X", "Y", "X"], "is_withdrawn": [False, False, True]}
+    )
     line = current.summary("E02", PERIOD, "evaluation", correction)
     assert line == "更正 1 个单位 2 项数据，撤回 1 个单位 1 项数据；其余 2 个单位 3 项数据沿用 2025-01-08 报送的数据"
     assert current.summary("E02", "2024Q3", "evaluation", correction) is None  # a first return
@@ -368,14 +423,35 @@ def test_withdraw_command_writes_a_return_the_validator_accepts(tmp_path, refere
     from orchestration.cli import main
 
     home = tmp_path / "h"
-    assert main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301",
-                 "--unit", "360100", "--unit", "360200", "--reason", "数据口径有误", "--home", str(home)]) == 0
+    assert (
+        main(
+            [
+                "withdraw",
+                "--submitter",
+                "E02",
+                "--period",
+                PERIOD,
+                "--indicator",
+                "SV301",
+                "--unit",
+                "360100",
+                "--unit",
+                "360200",
+                "--reason",
+                "数据口径有误",
+                "--home",
+                str(home),
+            ]
+        )
+        == 0
+    )
     (path,) = (home / "landing").glob("E02_2024Q4_撤回_*.csv")
     verdict = _verdict(validator, path.name, path.read_bytes())
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
     assert verdict.values.is_withdrawn.all() and set(verdict.values.unit_code) == {"360100", "360200"}
-    assert main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301",
-                 "--home", str(home)]) == 2  # an evaluator must name the units
+    assert (
+        main(["withdraw", "--submitter", "E02", "--period", PERIOD, "--indicator", "SV301", "--home", str(home)]) == 2
+    )  # an evaluator must name the units
 
 
 def test_control_characters_in_a_file_name_never_break_a_notice(validator):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,7 +24,7 @@ from orchestration.returns import layout
 from orchestration.returns.writer import write_return
 
 YICHUN = PROJECT_ROOT / "frameworks" / "yichun"
-PERIODS = {"2024Q1": datetime(2024, 4, 5, 9, tzinfo=timezone.utc), "2024Q2": datetime(2024, 7, 5, 9, tzinfo=timezone.utc)}
+PERIODS = {"2024Q1": datetime(2024, 4, 5, 9, tzinfo=UTC), "2024Q2": datetime(2024, 7, 5, 9, tzinfo=UTC)}
 GROUP_SIZES = {"county_a": 4, "county_b": 6, "zone": 3, "dept_econ": 4, "dept_social": 4, "dept_regulate": 4}
 
 
@@ -47,9 +47,13 @@ def test_a_home_names_its_framework_folder_else_jiangxi(tmp_path):
 
 
 def _value(value_type: str, rng: random.Random) -> float:
-    return {"flag": rng.choice([0, 1, 1]), "rate": round(rng.uniform(60, 100), 1),
-            "count": rng.randint(0, 6), "signed": round(rng.uniform(-10, 25), 1),
-            "score": round(rng.uniform(70, 98), 1)}[value_type]
+    return {
+        "flag": rng.choice([0, 1, 1]),
+        "rate": round(rng.uniform(60, 100), 1),
+        "count": rng.randint(0, 6),
+        "signed": round(rng.uniform(-10, 25), 1),
+        "score": round(rng.uniform(70, 98), 1),
+    }[value_type]
 
 
 def _drop_returns(home: Home, reference: Reference) -> None:
@@ -58,23 +62,53 @@ def _drop_returns(home: Home, reference: Reference) -> None:
     for period, landed in PERIODS.items():
         paths = []
         for unit in reference.units.itertuples():
-            rows = [[n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, _value(r.value_type, rng), ""]
-                    for n, r in enumerate(reference.indicators_for(unit.tier, "self", period).itertuples(), 1)]
-            paths.append(write_return(home.landing / f"{unit.unit_code}_{period}.csv", layout.RETURN_TYPE_UNIT,
-                                      unit.unit_code, unit.unit_name, period, rows))
+            rows = [
+                [n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, _value(r.value_type, rng), ""]
+                for n, r in enumerate(reference.indicators_for(unit.tier, "self", period).itertuples(), 1)
+            ]
+            paths.append(
+                write_return(
+                    home.landing / f"{unit.unit_code}_{period}.csv",
+                    layout.RETURN_TYPE_UNIT,
+                    unit.unit_code,
+                    unit.unit_name,
+                    period,
+                    rows,
+                )
+            )
         for evaluator in reference.evaluators.itertuples():
             rows = []
             for unit in reference.units.itertuples():
-                values = {r.indicator_code: _value(r.value_type, rng) for r in
-                          reference.indicators_for(unit.tier, evaluator.evaluator_code, period).itertuples()}
+                values = {
+                    r.indicator_code: _value(r.value_type, rng)
+                    for r in reference.indicators_for(unit.tier, evaluator.evaluator_code, period).itertuples()
+                }
                 if "YDD1T" in values:  # tolerated incidents are part of the reported ones
                     values["YDD1T"] = min(values["YDD1T"], values["YDD1"])
                 names = reference.indicators.set_index("indicator_code")
-                rows += [[len(rows) + 1, unit.unit_code, unit.unit_name, code, names.indicator_name_zh[code],
-                          names.unit_of_measure[code], value, ""] for code, value in values.items()]
-            paths.append(write_return(home.landing / f"{evaluator.evaluator_code}_{period}.csv",
-                                      layout.RETURN_TYPE_EVALUATION, evaluator.evaluator_code,
-                                      evaluator.evaluator_name, period, rows))
+                rows += [
+                    [
+                        len(rows) + 1,
+                        unit.unit_code,
+                        unit.unit_name,
+                        code,
+                        names.indicator_name_zh[code],
+                        names.unit_of_measure[code],
+                        value,
+                        "",
+                    ]
+                    for code, value in values.items()
+                ]
+            paths.append(
+                write_return(
+                    home.landing / f"{evaluator.evaluator_code}_{period}.csv",
+                    layout.RETURN_TYPE_EVALUATION,
+                    evaluator.evaluator_code,
+                    evaluator.evaluator_name,
+                    period,
+                    rows,
+                )
+            )
         for path in paths:
             os.utime(path, (landed.timestamp(), landed.timestamp()))
 
@@ -116,9 +150,12 @@ def test_normalised_across_the_tier_and_ranked_within_classes(yichun_home: Home)
     although they are ranked in three classes; YDI2 declares peer_group and is compared within
     the class. Checked against the formula on the returns themselves."""
     home = yichun_home
-    scores = _published(home, "select s.unit_code, s.period, s.indicator_code, s.raw_value, s.score_exact, "
-                              "s.peer_count, u.tier, u.peer_group from marts.fct_indicator_scores s "
-                              "join marts.dim_units u using (unit_code) where s.indicator_code in ('YIN1', 'YDI2')")
+    scores = _published(
+        home,
+        "select s.unit_code, s.period, s.indicator_code, s.raw_value, s.score_exact, "
+        "s.peer_count, u.tier, u.peer_group from marts.fct_indicator_scores s "
+        "join marts.dim_units u using (unit_code) where s.indicator_code in ('YIN1', 'YDI2')",
+    )
     yin1 = scores[scores.indicator_code == "YIN1"]
     assert set(yin1[yin1.tier == "county"].peer_count) == {13}
     assert set(yin1[yin1.tier == "department"].peer_count) == {12}
@@ -135,13 +172,16 @@ def test_template_and_validate_use_the_homes_framework(tmp_path):
     Jiangxi county (not a unit of this framework) and a quarter outside Yichun's calendar rejected."""
     home = _home_with(tmp_path / "home", YICHUN)
     out = tmp_path / "360902_2025Q4.xlsx"
-    assert main(["template", "--home", str(home.root), "--unit", "360902", "--period", "2025Q4",
-                 "--out", str(out)]) == 0
+    assert (
+        main(["template", "--home", str(home.root), "--unit", "360902", "--period", "2025Q4", "--out", str(out)]) == 0
+    )
     cells = {str(c) for row in openpyxl.load_workbook(out).active.iter_rows(values_only=True) for c in row}
     assert {"YLO1", "YAC1", "YDI2"} <= cells and "LO101" not in cells  # Yichun's indicators, not Jiangxi's
     reference = Reference.load(home.framework)
-    rows = [[n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, 1, ""]
-            for n, r in enumerate(reference.indicators_for("county", "self").itertuples(), 1)]
+    rows = [
+        [n, r.indicator_code, r.indicator_name_zh, r.unit_of_measure, 1, ""]
+        for n, r in enumerate(reference.indicators_for("county", "self").itertuples(), 1)
+    ]
 
     def validate(code: str, name: str, period: str) -> int:
         path = write_return(tmp_path / f"{code}_{period}.csv", layout.RETURN_TYPE_UNIT, code, name, period, rows)

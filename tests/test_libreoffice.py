@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import Workbook
@@ -32,12 +32,26 @@ def test_libreoffice_saved_workbook_with_formulas_is_accepted(tmp_path, referenc
     source.parent.mkdir()
     book.save(source)
     out = tmp_path / "out"
-    subprocess.run([SOFFICE, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            SOFFICE,
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     saved = out / source.name
     assert b"<Application>LibreOffice" in zipfile.ZipFile(saved).read("docProps/app.xml")
-    (verdict,), _ = judge([Submission(saved.name, saved.read_bytes(), datetime(2025, 1, 10, tzinfo=timezone.utc))],
-                          ReturnValidator(reference))
+    (verdict,), _ = judge(
+        [Submission(saved.name, saved.read_bytes(), datetime(2025, 1, 10, tzinfo=UTC))], ReturnValidator(reference)
+    )
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
     assert verdict.values.set_index("indicator_code").loc[rows[rate][1]].value == 85.5

@@ -17,8 +17,11 @@ def _sources():
 def test_run_tags_and_pools_are_written_once_in_defs_constants() -> None:
     """Every `wuxing/...` run tag and the warehouse pool are spelled only in defs/constants.py."""
     constants = ORCHESTRATION / "defs" / "constants.py"
-    spelled = {p.relative_to(PROJECT_ROOT).as_posix() for p, text in _sources().items()
-               if p != constants and re.search(r"[\"']wuxing/[a-z_]+[\"']|[\"']duckdb_warehouse[\"']", text)}
+    spelled = {
+        p.relative_to(PROJECT_ROOT).as_posix()
+        for p, text in _sources().items()
+        if p != constants and re.search(r"[\"']wuxing/[a-z_]+[\"']|[\"']duckdb_warehouse[\"']", text)
+    }
     assert spelled == set()
 
 
@@ -35,8 +38,11 @@ def test_python_quarter_index_matches_the_dbt_macro() -> None:
     from orchestration.paths import DBT_PROJECT_DIR
     from orchestration.quarters import quarter_at, quarter_index
 
-    macro = jinja2.Environment().from_string(
-        (DBT_PROJECT_DIR / "macros" / "period_index.sql").read_text(encoding="utf-8")).module.period_index
+    macro = (
+        jinja2.Environment()
+        .from_string((DBT_PROJECT_DIR / "macros" / "period_index.sql").read_text(encoding="utf-8"))
+        .module.period_index
+    )
     periods = [f"{year}Q{q}" for year in range(2019, 2031) for q in range(1, 5)] + [""]
     with duckdb.connect() as con:
         rows = con.execute(f"select p, {macro('p')} from unnest(?) as t(p)", [periods]).fetchall()
@@ -51,14 +57,19 @@ def test_fingerprint_offsets_are_the_quarters_the_sql_compares() -> None:
 
     offsets = set()
     for path in (DBT_PROJECT_DIR / "models").rglob("*.sql"):
-        offsets |= {-int(n) for n in re.findall(r"period_index\s*=\s*\w+\.period_index\s*-\s*(\d+)",
-                                                path.read_text(encoding="utf-8"))}
+        offsets |= {
+            -int(n)
+            for n in re.findall(r"period_index\s*=\s*\w+\.period_index\s*-\s*(\d+)", path.read_text(encoding="utf-8"))
+        }
     assert offsets == set(COMPARED_OFFSETS)
 
 
 def _framework_folders():
-    return [PROJECT_ROOT / "seeds", *sorted(p for p in (PROJECT_ROOT / "frameworks").iterdir() if p.is_dir()),
-            *sorted(p.parent for p in (PROJECT_ROOT / "tests" / "data").rglob("framework_indicators.csv"))]
+    return [
+        PROJECT_ROOT / "seeds",
+        *sorted(p for p in (PROJECT_ROOT / "frameworks").iterdir() if p.is_dir()),
+        *sorted(p.parent for p in (PROJECT_ROOT / "tests" / "data").rglob("framework_indicators.csv")),
+    ]
 
 
 def _tier_contradictions(folder: Path) -> list[str]:
@@ -70,8 +81,11 @@ def _tier_contradictions(folder: Path) -> list[str]:
     if "tiers" not in leaves:
         return []
     tiers = dict(zip(catalogue.indicator_code, catalogue.tiers.map(lambda c: set(filter(None, c.split("|"))))))
-    return [f"{folder.name}: {row.framework_version} {row.indicator_code}" for row in leaves.itertuples()
-            if row.tiers and set(filter(None, row.tiers.split("|"))) != tiers.get(row.indicator_code)]
+    return [
+        f"{folder.name}: {row.framework_version} {row.indicator_code}"
+        for row in leaves.itertuples()
+        if row.tiers and set(filter(None, row.tiers.split("|"))) != tiers.get(row.indicator_code)
+    ]
 
 
 def test_indicator_tiers_are_said_once(tmp_path) -> None:
@@ -95,10 +109,13 @@ def test_python_targets_and_versions_agree_with_the_scoring_sql(demo_run) -> Non
 
     reference = Reference.load()
     with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
-        grid = con.execute("select distinct indicator_code, tier, peer_group, framework_version, target "
-                           "from intermediate.int_scoring_grid_assembled").fetchall()
-        official = con.execute("select distinct period, framework_version from intermediate.int_scoring_runs_assigned "
-                               "where is_official").fetchall()
+        grid = con.execute(
+            "select distinct indicator_code, tier, peer_group, framework_version, target "
+            "from intermediate.int_scoring_grid_assembled"
+        ).fetchall()
+        official = con.execute(
+            "select distinct period, framework_version from intermediate.int_scoring_runs_assigned where is_official"
+        ).fetchall()
     assert grid and official
     mismatches = [row for row in grid if reference.target(*row[:4]) != row[4]]
     assert mismatches == []

@@ -9,10 +9,10 @@ import time
 import dagster as dg
 import pytest
 
+from orchestration.definitions import build_definitions
 from orchestration.defs import automation
 from orchestration.defs.ingest import INGEST_RETRY, archived_returns
 from orchestration.defs.resources import WuxingHome
-from orchestration.definitions import build_definitions
 from orchestration.home import Home
 from orchestration.instance import MANAGED, POSTGRES_ENV, dagster_yaml, write_instance_config
 
@@ -80,8 +80,14 @@ def test_automation_is_on_by_default_and_targets_the_nightly_job(tmp_path):
     defs = build_definitions(Home.resolve(tmp_path))
     assert defs.resolve_schedule_def("nightly_at_0200").default_status == dg.DefaultScheduleStatus.RUNNING
     sensors = {s.name: s for s in defs.sensors}
-    assert set(sensors) == {"new_return_sensor", "score_changed_periods", "published_marts_freshness",
-                            "alert_on_run_failure", "alert_on_check_failure", "rescore_after_period_decision"}
+    assert set(sensors) == {
+        "new_return_sensor",
+        "score_changed_periods",
+        "published_marts_freshness",
+        "alert_on_run_failure",
+        "alert_on_check_failure",
+        "rescore_after_period_decision",
+    }
     assert all(s.default_status == dg.DefaultSensorStatus.RUNNING for s in sensors.values())
     assert sensors["new_return_sensor"].job_name == "nightly"
     assert sensors["score_changed_periods"].job_name == "score_periods"  # after each nightly run
@@ -96,8 +102,11 @@ def test_check_severity_matches_what_blocks_publishing(tmp_path):
     defs = build_definitions(Home.resolve(tmp_path))
     graph = defs.resolve_asset_graph()
     manifest = json.loads(dbt_project.manifest_path.read_text())
-    dbt_tests = {n["name"]: n["config"].get("severity", "error").lower()
-                 for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    dbt_tests = {
+        n["name"]: n["config"].get("severity", "error").lower()
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test"
+    }
     specs = {}
     for key in graph.asset_check_keys:
         spec = graph.get_check_spec(key)
@@ -111,8 +120,11 @@ def test_check_severity_matches_what_blocks_publishing(tmp_path):
         assert not specs[name].blocking
     # Between them the two jobs run every check but freshness (evaluated by its own sensor after
     # publishing): nightly those of intake and reference models, score_periods those of the scores.
-    in_jobs = {key.name for job in ("nightly", "score_periods")
-               for key in defs.resolve_job_def(job).asset_layer.asset_graph.asset_check_keys}
+    in_jobs = {
+        key.name
+        for job in ("nightly", "score_periods")
+        for key in defs.resolve_job_def(job).asset_layer.asset_graph.asset_check_keys
+    }
     assert {key.name for key in graph.asset_check_keys} - in_jobs == {"freshness_check"}
 
 
@@ -123,8 +135,9 @@ def test_freshness_check_flags_published_marts_older_than_26_hours(tmp_path):
     instance = dg.DagsterInstance.ephemeral()
     now = time.time()
     instance.report_runless_asset_event(dg.AssetMaterialization("published_marts"))
-    fresh = dg.materialize([checks_def], instance=instance, selection=dg.AssetSelection.checks(key),
-                           raise_on_error=False)
+    fresh = dg.materialize(
+        [checks_def], instance=instance, selection=dg.AssetSelection.checks(key), raise_on_error=False
+    )
     (fresh_eval,) = fresh.get_asset_check_evaluations()
     assert fresh_eval.passed
     assert fresh_eval.metadata["dagster/fresh_until_timestamp"].value == pytest.approx(now + 26 * 3600, abs=120)
@@ -132,10 +145,15 @@ def test_freshness_check_flags_published_marts_older_than_26_hours(tmp_path):
     stale.report_runless_asset_event(dg.AssetMaterialization("published_marts"))
     stale_record = stale.get_latest_materialization_event(dg.AssetKey("published_marts"))
     from unittest import mock
-    with mock.patch("dagster._core.definitions.asset_checks.asset_check_factories.freshness_checks."
-                    "last_update.get_current_timestamp", return_value=stale_record.timestamp + 27 * 3600):
-        late = dg.materialize([checks_def], instance=stale, selection=dg.AssetSelection.checks(key),
-                              raise_on_error=False)
+
+    with mock.patch(
+        "dagster._core.definitions.asset_checks.asset_check_factories.freshness_checks."
+        "last_update.get_current_timestamp",
+        return_value=stale_record.timestamp + 27 * 3600,
+    ):
+        late = dg.materialize(
+            [checks_def], instance=stale, selection=dg.AssetSelection.checks(key), raise_on_error=False
+        )
     (late_eval,) = late.get_asset_check_evaluations()
     assert not late_eval.passed and late_eval.severity == dg.AssetCheckSeverity.WARN
 
@@ -156,8 +174,11 @@ def test_ingest_retries_a_transient_file_system_error_with_backoff(tmp_path, mon
     monkeypatch.setattr(ingest, "archive_landing", flaky)
     home = Home.resolve(tmp_path).ensure()
     _drop(home, "360124_2024Q4_a.csv", b"a")
-    result = dg.materialize([archived_returns], resources={"wuxing": WuxingHome(root=str(home.root))},
-                            instance=dg.DagsterInstance.ephemeral())
+    result = dg.materialize(
+        [archived_returns],
+        resources={"wuxing": WuxingHome(root=str(home.root))},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
     assert result.success and len(calls) == 2
     assert calls[1] - calls[0] >= INGEST_RETRY.delay * 0.9  # waited before retrying
     (materialization,) = result.asset_materializations_for_node("archived_returns")

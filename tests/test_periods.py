@@ -13,21 +13,41 @@ import pytest
 
 from orchestration.defs.dbt import dbt_build_args, dbt_target, dbt_vars, periods_to_build
 from orchestration.home import Home
-from orchestration.periods import (REASON_CODE, REASON_DEPENDENT, REASON_LEDGER, REASON_NEW, REASON_RETURNS, select_periods,
-                                   PeriodPlan, partition_keys, plan, record_builds)
+from orchestration.periods import (
+    REASON_CODE,
+    REASON_DEPENDENT,
+    REASON_LEDGER,
+    REASON_NEW,
+    REASON_RETURNS,
+    PeriodPlan,
+    partition_keys,
+    plan,
+    record_builds,
+    select_periods,
+)
 from orchestration.warehouse import ensure_raw_tables
 from tests.conftest import good_rows, write_csv_return
 
-PERIOD_TABLES = ["intermediate.int_indicator_scores_computed", "intermediate.int_unit_scores_compared",
-                 "marts.fct_indicator_scores", "marts.fct_node_scores", "marts.fct_dimension_scores",
-                 "marts.mart_unit_rankings", "marts.mart_red_black_list", "marts.mart_unit_strengths",
-                 "marts.mart_dimension_contributions", "marts.mart_effective_weights",
-                 "marts.mart_unit_annual_scores"]
+PERIOD_TABLES = [
+    "intermediate.int_indicator_scores_computed",
+    "intermediate.int_unit_scores_compared",
+    "marts.fct_indicator_scores",
+    "marts.fct_node_scores",
+    "marts.fct_dimension_scores",
+    "marts.mart_unit_rankings",
+    "marts.mart_red_black_list",
+    "marts.mart_unit_strengths",
+    "marts.mart_dimension_contributions",
+    "marts.mart_effective_weights",
+    "marts.mart_unit_annual_scores",
+]
 
 
 def _accept(con: duckdb.DuckDBPyConnection, sha: str, period: str, status: str = "accepted") -> None:
-    con.execute("insert into raw.return_files values (?, 'f.csv', 'a', now(), now(), 1, 'unit', '360124', "
-                "?, ?, '', 0, 0)", [sha, period, status])
+    con.execute(
+        "insert into raw.return_files values (?, 'f.csv', 'a', now(), now(), 1, 'unit', '360124', ?, ?, '', 0, 0)",
+        [sha, period, status],
+    )
 
 
 @pytest.fixture
@@ -109,9 +129,12 @@ def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
 
     _accept(ledger_db, "resubmitted", "2023Q2")  # a corrected return for 2023Q2
     after = plan(ledger_db, code="v1")
-    assert after.reasons == {"2023Q2": REASON_RETURNS, "2023Q3": REASON_DEPENDENT,  # change since last quarter
-                             "2024Q2": REASON_DEPENDENT,  # change since the same quarter a year before
-                             "2023": REASON_DEPENDENT}  # the annual roll-up of 2023
+    assert after.reasons == {
+        "2023Q2": REASON_RETURNS,
+        "2023Q3": REASON_DEPENDENT,  # change since last quarter
+        "2024Q2": REASON_DEPENDENT,  # change since the same quarter a year before
+        "2023": REASON_DEPENDENT,
+    }  # the annual roll-up of 2023
     assert after.ranges() == [("2023Q2", "2023Q3"), ("2023", "2023"), ("2024Q2", "2024Q2")]
     assert len(after.unchanged) == 4 and "2023Q2" in after.markdown()
 
@@ -121,19 +144,28 @@ def test_plan_scores_new_periods_then_only_what_a_change_reaches(ledger_db):
 
 def test_an_overdue_ledger_item_re_scores_the_quarter_it_costs(ledger_db):
     # Stand-in for the dbt view int_rectification_deductions_assigned (rule R3).
-    ledger_db.execute("create schema intermediate; create table intermediate.int_rectification_deductions_assigned "
-                      "(period varchar, item_id varchar, points double, status varchar, closed_at timestamp)")
+    ledger_db.execute(
+        "create schema intermediate; create table intermediate.int_rectification_deductions_assigned "
+        "(period varchar, item_id varchar, points double, status varchar, closed_at timestamp)"
+    )
     record_builds(ledger_db, list(partition_keys()), "run-1", code="v1")
     assert plan(ledger_db, code="v1").reasons == {}
 
-    ledger_db.execute("insert into intermediate.int_rectification_deductions_assigned "
-                      "values ('2023Q2', 'D-360124-2023Q1-DD01', 0.5, 'open', null)")  # went overdue in 2023Q2
+    ledger_db.execute(
+        "insert into intermediate.int_rectification_deductions_assigned "
+        "values ('2023Q2', 'D-360124-2023Q1-DD01', 0.5, 'open', null)"
+    )  # went overdue in 2023Q2
     overdue = plan(ledger_db, code="v1")
-    assert overdue.reasons == {"2023Q2": REASON_LEDGER, "2023Q3": REASON_DEPENDENT, "2024Q2": REASON_DEPENDENT,
-                               "2023": REASON_DEPENDENT}
+    assert overdue.reasons == {
+        "2023Q2": REASON_LEDGER,
+        "2023Q3": REASON_DEPENDENT,
+        "2024Q2": REASON_DEPENDENT,
+        "2023": REASON_DEPENDENT,
+    }
     record_builds(ledger_db, overdue.stale, "run-2", code="v1")
-    ledger_db.execute("update intermediate.int_rectification_deductions_assigned "
-                      "set status = 'closed', closed_at = '2023-05-01'")  # closed late: the row says so
+    ledger_db.execute(
+        "update intermediate.int_rectification_deductions_assigned set status = 'closed', closed_at = '2023-05-01'"
+    )  # closed late: the row says so
     assert plan(ledger_db, code="v1").reasons["2023Q2"] == REASON_LEDGER
 
 
@@ -144,8 +176,10 @@ def test_new_scoring_rules_make_every_period_stale(ledger_db):
 
 
 def test_ranges_split_at_unchanged_partitions():
-    stale = PeriodPlan(reasons={key: REASON_NEW for key in ["2023Q4", "2023", "2024Q1", "2024Q3", "2026Q1"]},
-                       unchanged=("2023Q3", "2024Q2"))
+    stale = PeriodPlan(
+        reasons={key: REASON_NEW for key in ["2023Q4", "2023", "2024Q1", "2024Q3", "2026Q1"]},
+        unchanged=("2023Q3", "2024Q2"),
+    )
     # 2024Q2 is up to date and splits; 2024Q4 to 2025 have no returns (nothing to score) and do not.
     assert stale.ranges() == [("2023Q4", "2024Q1"), ("2024Q3", "2026Q1")]
     assert PeriodPlan().ranges() == [] and "nothing to re-score" in PeriodPlan().markdown()
@@ -173,7 +207,9 @@ def test_the_periods_of_a_run_are_data_not_dbt_vars(tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
         select_periods(con, ["2024Q4", "2024"])
         assert sorted(con.execute("select * from ops.scoring_selection").fetchall()) == [
-            ("2024", "year"), ("2024Q4", "quarter")]
+            ("2024", "year"),
+            ("2024Q4", "quarter"),
+        ]
         select_periods(con, None)
         assert con.execute("select * from ops.scoring_selection").fetchall() == [("*", "*")]
     assert dbt_build_args(home) == dbt_build_args(home)  # nothing run-specific in the arguments
@@ -186,8 +222,12 @@ def _period_tables(database) -> dict[str, list[tuple]]:
 
 def _ledger(home: Home) -> dict[str, tuple[str, datetime]]:
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        return {period: (run_id, built) for period, run_id, built in
-                con.execute("select period, run_id, built_at from ops.period_builds").fetchall()}
+        return {
+            period: (run_id, built)
+            for period, run_id, built in con.execute(
+                "select period, run_id, built_at from ops.period_builds"
+            ).fetchall()
+        }
 
 
 @pytest.fixture
@@ -201,8 +241,18 @@ def test_demo_run_scored_every_period_once_and_says_so(demo_run):
     from orchestration.instance import instance_for
 
     ledger = _ledger(demo_run.home)
-    assert set(ledger) == {"2023Q1", "2023Q2", "2023Q3", "2023Q4", "2023",
-                           "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2024"}
+    assert set(ledger) == {
+        "2023Q1",
+        "2023Q2",
+        "2023Q3",
+        "2023Q4",
+        "2023",
+        "2024Q1",
+        "2024Q2",
+        "2024Q3",
+        "2024Q4",
+        "2024",
+    }
     (scoring_run,) = {run_id for run_id, _ in ledger.values()}
     instance = instance_for(demo_run.home)
     run = instance.get_run_by_id(scoring_run)
@@ -210,8 +260,11 @@ def test_demo_run_scored_every_period_once_and_says_so(demo_run):
     published = instance.fetch_materializations(dg.AssetKey("published_marts"), limit=10).records
     by_run = {r.event_log_entry.run_id: r.asset_materialization.metadata for r in published}
     assert by_run[scoring_run]["periods_scored_in_run"].value == sorted(ledger, key=partition_keys().index)
-    plan_meta = instance.fetch_materializations(dg.AssetKey("period_plan"), limit=1,
-                                                ascending=True).records[0].asset_materialization.metadata
+    plan_meta = (
+        instance.fetch_materializations(dg.AssetKey("period_plan"), limit=1, ascending=True)
+        .records[0]
+        .asset_materialization.metadata
+    )
     assert plan_meta["scoring_runs"].value == [["2023Q1", "2024"]]
 
 
@@ -224,14 +277,16 @@ def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_
     home = demo_copy
     before_ledger, before = _ledger(home), _period_tables(home.warehouse)
     rows = good_rows(reference, "360124")
-    path = write_csv_return(home.landing / "360124_2024Q3_更正.csv", "360124", reference.unit_name["360124"],
-                            "2024Q3", rows)
+    path = write_csv_return(
+        home.landing / "360124_2024Q3_更正.csv", "360124", reference.unit_name["360124"], "2024Q3", rows
+    )
     on_time = datetime(2024, 10, 10, 9, 0).timestamp()  # before the 2024Q3 deadline, as if sent then
     os.utime(path, (on_time, on_time))
     assert run_pipeline(home)
     with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
-        assert con.execute("select status from marts.mart_return_log where file_name = ?",
-                           [path.name]).fetchall() == [("accepted",)]
+        assert con.execute("select status from marts.mart_return_log where file_name = ?", [path.name]).fetchall() == [
+            ("accepted",)
+        ]
 
     after_ledger, after = _ledger(home), _period_tables(home.warehouse)
     rescored = {period for period in after_ledger if after_ledger[period] != before_ledger[period]}
@@ -246,8 +301,9 @@ def test_a_corrected_return_rescores_its_period_and_those_compared_with_it(demo_
     shutil.copy(home.warehouse, full.warehouse)
     with duckdb.connect(str(full.warehouse)) as con:
         select_periods(con, None)
-    dbt_resource().cli([*dbt_build_args(full, full_refresh=True), "--select", "tag:period"],
-                       target_path=full.root / "dbt_target").wait()
+    dbt_resource().cli(
+        [*dbt_build_args(full, full_refresh=True), "--select", "tag:period"], target_path=full.root / "dbt_target"
+    ).wait()
     assert _period_tables(full.warehouse) == after
 
 
@@ -267,8 +323,11 @@ def test_one_quarter_can_be_rescored_alone_from_dagster(demo_copy):
     assert _period_tables(home.warehouse) == before  # same returns, same scores
     results = json.loads((dbt_target(home, "periods") / "run_results.json").read_text())["results"]
     assert {r["unique_id"].split(".")[0] for r in results} == {"model", "test"}  # code unchanged: no unit tests
-    partitions = {e.partition for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"
-                  and e.asset_key.path[-1] == "mart_unit_rankings"}
+    partitions = {
+        e.partition
+        for e in result.all_events
+        if e.event_type_value == "ASSET_MATERIALIZATION" and e.asset_key.path[-1] == "mart_unit_rankings"
+    }
     assert partitions == {"2024Q1"}
 
 
@@ -282,11 +341,16 @@ def test_sensor_asks_for_one_scoring_run_per_stale_range(demo_run):
     succeeded = instance.all_logs(intake.run_id, of_type=dg.DagsterEventType.RUN_SUCCESS)[0].dagster_event
     daemon_run = intake._replace(tags={})  # as if the daemon had launched it, not `wuxing run`
     context = dg.build_run_status_sensor_context(
-        sensor_name="score_changed_periods", dagster_event=succeeded, dagster_instance=instance,
-        dagster_run=daemon_run, resources={"wuxing": WuxingHome(root=str(demo_run.home.root))})
+        sensor_name="score_changed_periods",
+        dagster_event=succeeded,
+        dagster_instance=instance,
+        dagster_run=daemon_run,
+        resources={"wuxing": WuxingHome(root=str(demo_run.home.root))},
+    )
     requests = list(score_changed_periods(context))
-    assert [(r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"])
-            for r in requests] == [("2023Q1", "2024")]
+    assert [
+        (r.tags["dagster/asset_partition_range_start"], r.tags["dagster/asset_partition_range_end"]) for r in requests
+    ] == [("2023Q1", "2024")]
     assert requests[0].run_key == f"{intake.run_id}:2023Q1..2024"
     assert requests[0].tags["wuxing/after_run"] == intake.run_id
 
@@ -314,8 +378,10 @@ def test_a_failed_scoring_run_publishes_nothing_until_the_next_run_repairs_it(de
     with duckdb.connect(str(home.warehouse)) as con:
         assert plan(con).reasons == {}
     instance = instance_for(home)
-    publishing_jobs = [instance.get_run_by_id(r.event_log_entry.run_id).job_name for r in
-                       instance.fetch_materializations(dg.AssetKey("published_marts"), limit=2).records]
+    publishing_jobs = [
+        instance.get_run_by_id(r.event_log_entry.run_id).job_name
+        for r in instance.fetch_materializations(dg.AssetKey("published_marts"), limit=2).records
+    ]
     assert publishing_jobs == ["score_periods", "score_periods"]  # the latest one and the demo's
     assert _period_tables(home.warehouse) == scores  # same returns, same scores, published again
     assert published.read_bytes() != before[0]

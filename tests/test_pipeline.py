@@ -11,9 +11,8 @@ import pandas as pd
 import pytest
 
 from orchestration.cli import run_pipeline
-from tests.shared_demo import DemoRun
 from tests.ops_helpers import copy_home
-
+from tests.shared_demo import DemoRun
 
 # No appeal or ledger item in the demo data (no period is final): these marts are published empty.
 EMPTY_IN_DEMO = {"mart_appeals", "fct_rectification_items", "mart_rectification_status"}
@@ -21,10 +20,17 @@ EMPTY_IN_DEMO = {"mart_appeals", "fct_rectification_items", "mart_rectification_
 
 def test_run_succeeds_and_publishes_every_mart(demo_run):
     assert demo_run.succeeded
-    tables = {r[0] for r in demo_run.query(
-        "select table_name from information_schema.tables where table_schema = 'marts'")}
-    assert {"mart_unit_rankings", "fct_dimension_scores", "fct_indicator_scores", "mart_return_log",
-            "dim_units", "dim_indicators"} <= tables
+    tables = {
+        r[0] for r in demo_run.query("select table_name from information_schema.tables where table_schema = 'marts'")
+    }
+    assert {
+        "mart_unit_rankings",
+        "fct_dimension_scores",
+        "fct_indicator_scores",
+        "mart_return_log",
+        "dim_units",
+        "dim_indicators",
+    } <= tables
     for table in tables:
         parquet = demo_run.home.published / "parquet" / f"{table}.parquet"
         (parquet_rows,) = duckdb.sql(f"select count(*) from '{parquet}'").fetchall()[0]
@@ -40,8 +46,10 @@ def test_every_unit_ranked_in_every_quarter_it_submitted_for(demo_run):
 def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
     """Ranks follow the exact total (rank_by = exact in the seeds); the published total is it
     rounded to 2 decimals, so equal published totals may hold different ranks, never the reverse."""
-    rows = demo_run.query("select peer_group, period, total_score_exact, rank_in_group, group_size, "
-                          "total_score, rank_score from marts.mart_unit_rankings")
+    rows = demo_run.query(
+        "select peer_group, period, total_score_exact, rank_in_group, group_size, "
+        "total_score, rank_score from marts.mart_unit_rankings"
+    )
     groups: dict[tuple, list[float]] = defaultdict(list)
     for group, period, score, *_ in rows:
         groups[(group, period)].append(score)
@@ -52,24 +60,27 @@ def test_ranks_are_competition_ranks_within_peer_groups(demo_run):
         assert rank_score == score and abs(published - score) <= 0.005 + 1e-9
     by_rank = {(r[0], r[1], r[3]): r[5] for r in rows}
     assert all(by_rank.get((g, p, rank - 1), published) >= published for g, p, _, rank, _, published, _ in rows)
-    assert any(sorted(r[3] for r in rows if (r[0], r[1]) == key) != list(range(1, len(v) + 1))
-               for key, v in groups.items()) or len({r[2] for r in rows}) == len(rows)
+    assert any(
+        sorted(r[3] for r in rows if (r[0], r[1]) == key) != list(range(1, len(v) + 1)) for key, v in groups.items()
+    ) or len({r[2] for r in rows}) == len(rows)
 
 
 def test_scores_within_bounds_and_add_up(demo_run):
-    params = pd.read_csv("seeds/scoring_params.csv", dtype=str).pivot(index="framework_version",
-                                                                     columns="param", values="value")
+    params = pd.read_csv("seeds/scoring_params.csv", dtype=str).pivot(
+        index="framework_version", columns="param", values="value"
+    )
     caps = {version: (float(row.bonus_cap), float(row.deduction_cap)) for version, row in params.iterrows()}
     for version, total, base, bonus, deduction in demo_run.query(
-            "select framework_version, total_score, indicator_score, bonus, deduction "
-            "from marts.mart_unit_rankings"):
+        "select framework_version, total_score, indicator_score, bonus, deduction from marts.mart_unit_rankings"
+    ):
         bonus_cap, deduction_cap = caps[version]
         assert 0 <= total <= 100 + bonus_cap
         assert 0 <= bonus <= bonus_cap and 0 <= deduction <= deduction_cap
         assert total == pytest.approx(max(0.0, base + bonus - deduction), abs=0.01)
     assert not demo_run.query("select * from marts.fct_dimension_scores where score < 0 or score > max_score")
-    assert not demo_run.query("select * from marts.fct_indicator_scores "
-                              "where not is_na and (score < 0 or score > max_score)")
+    assert not demo_run.query(
+        "select * from marts.fct_indicator_scores where not is_na and (score < 0 or score > max_score)"
+    )
     # the five types add up to the indicator part on its 100-point scale
     sums = demo_run.query("""
         select p.score_100, sum(d.score) from marts.fct_part_scores p
@@ -82,8 +93,12 @@ def test_scores_within_bounds_and_add_up(demo_run):
 def test_composite_weighs_the_evaluation_parts(demo_run):
     """评价部分: the score before bonus and deduction = 0.7 x indicator part + 0.2 x satisfaction
     (E01's score) + 0.1 x leadership evaluation (E06's score), each on 0-100, as framework_nodes says."""
-    weights = dict(duckdb.sql("select node_code, weight::double from read_csv('seeds/framework_nodes.csv', "
-                              "all_varchar=true) where node_type = 'part' and framework_version = 'v2024'").fetchall())
+    weights = dict(
+        duckdb.sql(
+            "select node_code, weight::double from read_csv('seeds/framework_nodes.csv', "
+            "all_varchar=true) where node_type = 'part' and framework_version = 'v2024'"
+        ).fetchall()
+    )
     assert weights == {"indicators": 70, "satisfaction": 20, "leadership": 10}
     rows = demo_run.query("""
         select r.indicator_score, list(p.part order by p.part), list(p.score_100 order by p.part),
@@ -95,30 +110,41 @@ def test_composite_weighs_the_evaluation_parts(demo_run):
         assert parts == ["indicators", "leadership", "satisfaction"]
         expected = sum(weights[p] * s / 100 for p, s in zip(parts, scores_100))
         assert composite == pytest.approx(expected, abs=0.001) == pytest.approx(sum(points), abs=0.001)
-    evaluated = dict(((u, p, c), v) for u, p, c, v in demo_run.query(
-        "select unit_code, period, indicator_code, raw_value from marts.fct_indicator_scores "
-        "where indicator_code in ('LO202', 'LE01')"))
-    parts_100 = demo_run.query("select unit_code, period, part, score_100 from marts.fct_part_scores "
-                               "where part in ('satisfaction', 'leadership')")
+    evaluated = dict(
+        ((u, p, c), v)
+        for u, p, c, v in demo_run.query(
+            "select unit_code, period, indicator_code, raw_value from marts.fct_indicator_scores "
+            "where indicator_code in ('LO202', 'LE01')"
+        )
+    )
+    parts_100 = demo_run.query(
+        "select unit_code, period, part, score_100 from marts.fct_part_scores "
+        "where part in ('satisfaction', 'leadership')"
+    )
     code = {"satisfaction": "LO202", "leadership": "LE01"}
-    assert all(score == pytest.approx(evaluated[unit, period, code[part]], abs=1e-4)
-               for unit, period, part, score in parts_100)
+    assert all(
+        score == pytest.approx(evaluated[unit, period, code[part]], abs=1e-4) for unit, period, part, score in parts_100
+    )
 
 
 def test_grades_follow_the_bands(demo_run):
-    bands = duckdb.sql("select framework_version, grade, min_score::double "
-                       "from read_csv('seeds/grade_bands.csv', all_varchar=true) order by 3 desc").fetchall()
+    bands = duckdb.sql(
+        "select framework_version, grade, min_score::double "
+        "from read_csv('seeds/grade_bands.csv', all_varchar=true) order by 3 desc"
+    ).fetchall()
     for version, total, grade in demo_run.query(
-            "select framework_version, total_score, grade from marts.mart_unit_rankings"):
+        "select framework_version, total_score, grade from marts.mart_unit_rankings"
+    ):
         assert grade == next(g for v, g, floor in bands if v == version and total >= floor)
 
 
 def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):
-    log = {name: (status, reasons) for name, status, reasons in demo_run.query(
-        "select file_name, status, reasons from marts.mart_return_log")}
+    log = {
+        name: (status, reasons)
+        for name, status, reasons in demo_run.query("select file_name, status, reasons from marts.mart_return_log")
+    }
     rules = defaultdict(set)
-    for name, rule in demo_run.query("select file_name, rule from marts.fct_return_issues "
-                                     "where severity = 'error'"):
+    for name, rule in demo_run.query("select file_name, rule from marts.fct_return_issues where severity = 'error'"):
         rules[name].add(rule)
     bad = demo_run.manifest.bad_files
     assert {n for n, (s, _) in log.items() if s == "rejected"} == set(bad)
@@ -130,10 +156,13 @@ def test_bad_demo_returns_rejected_for_the_right_reason(demo_run):
     unlocated = demo_run.query(
         "select count(*) from marts.fct_return_issues where severity = 'error' and rule <> 'unknown_unit' "
         "and (column_name is null "
-        "or (rule in ('not_a_number', 'rate_out_of_range', 'duplicate_indicator') and source_row is null))")
+        "or (rule in ('not_a_number', 'rate_out_of_range', 'duplicate_indicator') and source_row is null))"
+    )
     assert unlocated == [(0,)]  # every cell problem names its column, and a bad cell its row
-    file_level = demo_run.query("select count(*) from marts.fct_return_issues where rule = 'unknown_unit' "
-                                "and column_name is null and source_row is null")
+    file_level = demo_run.query(
+        "select count(*) from marts.fct_return_issues where rule = 'unknown_unit' "
+        "and column_name is null and source_row is null"
+    )
     assert file_level == [(1,)]  # the unknown submitter is a problem of the file, not of a fake column
 
 
@@ -215,8 +244,9 @@ def test_failed_run_exits_nonzero_and_leaves_published_marts_untouched(demo_run,
     published = home.published / "wuxing.duckdb"
     before = (published.read_bytes(), (home.published / "parquet").readlink())
     with duckdb.connect(str(home.warehouse)) as con:  # a verdict no model accepts: a data test fails
-        con.execute("update raw.return_files set status = 'lost' where sha256 = "
-                    "(select min(sha256) from raw.return_files)")
+        con.execute(
+            "update raw.return_files set status = 'lost' where sha256 = (select min(sha256) from raw.return_files)"
+        )
     assert main(["run", "--home", str(home.root)]) == 1
     assert (published.read_bytes(), (home.published / "parquet").readlink()) == before
     shown = capfd.readouterr()  # a short console: the failed step and where the full log is
@@ -231,8 +261,11 @@ def test_validation_metadata_in_the_ui(demo_run):
 
     from orchestration.instance import instance_for
 
-    records = instance_for(demo_run.home).fetch_materializations(
-        dg.AssetKey("validated_returns"), limit=1, ascending=True).records
+    records = (
+        instance_for(demo_run.home)
+        .fetch_materializations(dg.AssetKey("validated_returns"), limit=1, ascending=True)
+        .records
+    )
     meta = {k: v.value for k, v in records[0].asset_materialization.metadata.items()}
     bad = len(demo_run.manifest.bad_files)
     assert (meta["returns_accepted"], meta["returns_rejected"]) == (len(demo_run.manifest.files) - bad, bad)
@@ -253,8 +286,9 @@ def test_run_summary_shows_the_head_of_every_peer_group(demo_run, capsys):
     bad = len(demo_run.manifest.bad_files)
     assert f"rejected {bad}" in out and f"superseded {len(demo_run.manifest.resubmissions)}" in out
     table = ranking_head_markdown(demo_run.home.published / "wuxing.duckdb")
-    leaders = demo_run.query("select unit_name from marts.mart_unit_rankings "
-                             "where period = '2024Q4' and rank_in_group = 1")
+    leaders = demo_run.query(
+        "select unit_name from marts.mart_unit_rankings where period = '2024Q4' and rank_in_group = 1"
+    )
     assert table.startswith("2024Q4") and all(f"| 1 | {name} |" in table for (name,) in leaders)
 
 
@@ -272,10 +306,13 @@ def test_tolerated_incidents_are_not_deducted(demo_run):
     params = seed("scoring_params")
     cap = {row.framework_version: float(row.value) for row in params[params.param == "deduction_cap"].itertuples()}
     with duckdb.connect(str(demo_run.home.warehouse), read_only=True) as con:
-        reported = {(unit, period, code): value for unit, period, code, value in con.execute(
-            "select v.unit_code, v.period, v.indicator_code, v.value from raw.return_values v "
-            "join raw.return_files f using (sha256) where f.status = 'accepted' and f.return_type = 'evaluation'"
-        ).fetchall()}
+        reported = {
+            (unit, period, code): value
+            for unit, period, code, value in con.execute(
+                "select v.unit_code, v.period, v.indicator_code, v.value from raw.return_values v "
+                "join raw.return_files f using (sha256) where f.status = 'accepted' and f.return_type = 'evaluation'"
+            ).fetchall()
+        }
 
     def deduction(unit: str, period: str, version: str, tolerance: bool) -> float:
         points = 0.0

@@ -32,8 +32,10 @@ def postgres_url():
     """A throwaway PostgreSQL cluster in a temp dir on a free localhost port, owned by a non-root user."""
     bin_dir = _postgres_bin()
     if bin_dir is None:
-        pytest.skip("no PostgreSQL server binaries (/usr/lib/postgresql/*/bin): install Debian's postgresql "
-                    "package (scripts/ci-system-deps.sh does, as root)")
+        pytest.skip(
+            "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin): install Debian's postgresql "
+            "package (scripts/ci-system-deps.sh does, as root)"
+        )
     prefix: list[str] = []
     if os.geteuid() == 0:  # the server refuses to run as root
         user = next((u for u in ("postgres", "nobody") if _has_user(u)), None)
@@ -50,14 +52,28 @@ def postgres_url():
         subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
 
     run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale")
-    run(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60", "-o",
-        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
+    run(
+        str(bin_dir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(root / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off",
+        "start",
+    )
     try:
         run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "wuxing")
         yield f"postgresql://postgres@127.0.0.1:{port}/wuxing"
     finally:
-        subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60)
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -100,9 +116,15 @@ def test_serve_starts_webserver_and_daemon_on_postgres_and_stops_on_sigterm(tmp_
     env = {**os.environ, POSTGRES_ENV: postgres_url}
     wuxing = Path(sys.executable).with_name("wuxing")
     log = tmp_path / "serve.log"
-    process = subprocess.Popen([str(wuxing), "serve", "--home", str(tmp_path / "home"), "--port", str(port)],
-                               env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [str(wuxing), "serve", "--home", str(tmp_path / "home"), "--port", str(port)],
+        env=env,
+        stdout=open(log, "wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
+
         def up() -> bool:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2) as reply:
@@ -116,10 +138,17 @@ def test_serve_starts_webserver_and_daemon_on_postgres_and_stops_on_sigterm(tmp_
         os.environ[POSTGRES_ENV] = postgres_url
         try:
             from orchestration.home import Home
+
             instance = instance_for(Home.resolve(tmp_path / "home"))
-            beats = wait_for(lambda: {h.daemon_type for h in instance.get_daemon_heartbeats().values()}
-                             >= {"SENSOR", "SCHEDULER"} and instance.get_daemon_heartbeats(), 120, 2,
-                             what="daemon heartbeats in PostgreSQL")
+            beats = wait_for(
+                lambda: (
+                    {h.daemon_type for h in instance.get_daemon_heartbeats().values()} >= {"SENSOR", "SCHEDULER"}
+                    and instance.get_daemon_heartbeats()
+                ),
+                120,
+                2,
+                what="daemon heartbeats in PostgreSQL",
+            )
             assert {"SENSOR", "SCHEDULER", "QUEUED_RUN_COORDINATOR"} <= set(beats)
         finally:
             os.environ.pop(POSTGRES_ENV, None)
@@ -145,8 +174,12 @@ def test_run_killed_midway_leaves_published_marts_and_next_run_completes(demo_ru
     name = drop_resubmission(demo_run, home.landing)
 
     wuxing = Path(sys.executable).with_name("wuxing")
-    process = subprocess.Popen([str(wuxing), "run", "--home", str(home.root)], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [str(wuxing), "run", "--home", str(home.root)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     instance = instance_for(home)
     known = {r.run_id for r in demo_run_runs(instance)}
 
@@ -154,8 +187,9 @@ def test_run_killed_midway_leaves_published_marts_and_next_run_completes(demo_ru
         for run in demo_run_runs(instance):
             if run.run_id in known:
                 continue
-            steps = {e.dagster_event.step_key for e in instance.all_logs(
-                run.run_id, of_type=dg.DagsterEventType.STEP_START)}
+            steps = {
+                e.dagster_event.step_key for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)
+            }
             if any("dbt" in step for step in steps):
                 return run
         return process.poll() is not None and "exited"
@@ -174,6 +208,7 @@ def test_run_killed_midway_leaves_published_marts_and_next_run_completes(demo_ru
     assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
     assert (home.published / "parquet").readlink() != before[1]
     import duckdb
+
     with duckdb.connect(str(published), read_only=True) as con:
         assert con.execute("select * from marts.mart_unit_rankings order by all").fetchall() == rankings
         statuses = dict(con.execute("select file_name, status from marts.mart_return_log").fetchall())

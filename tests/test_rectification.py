@@ -17,8 +17,10 @@ def ledger(tmp_path):
     home = Home.resolve(tmp_path / "home").ensure()
     con = duckdb.connect(str(home.warehouse))
     ensure_lifecycle_tables(con)
-    con.execute("insert into ops.rectification_findings values ('R-360124-2024Q4-SV101', 'red_light', '360124', "
-                "'2024Q4', 'SV101', '红灯', now())")
+    con.execute(
+        "insert into ops.rectification_findings values ('R-360124-2024Q4-SV101', 'red_light', '360124', "
+        "'2024Q4', 'SV101', '红灯', now())"
+    )
     yield home, con
     con.close()
 
@@ -43,17 +45,41 @@ def test_items_are_reported_closed_or_sent_back_in_order(ledger, reference, tmp_
     with pytest.raises(ValueError, match="已销号"):
         act(home, con, red, "report", "进贤县", measures="再报")
     act(home, con, office, "close", "考核办", note="已更新")
-    rows = con.execute("select item_id, action, evidence_path from ops.rectification_actions "
-                       "order by acted_at").fetchall()
-    assert [(i, a) for i, a, _ in rows] == [(office, "open"), (red, "report"), (red, "send_back"), (red, "close"),
-                                            (office, "close")]
+    rows = con.execute(
+        "select item_id, action, evidence_path from ops.rectification_actions order by acted_at"
+    ).fetchall()
+    assert [(i, a) for i, a, _ in rows] == [
+        (office, "open"),
+        (red, "report"),
+        (red, "send_back"),
+        (red, "close"),
+        (office, "close"),
+    ]
     assert (home.root / rows[1][2]).read_bytes() == b"PK evidence"
 
 
 def test_the_cli_opens_and_closes_an_item(tmp_path, capsys):
     home = str(tmp_path / "home")
-    assert main(["rectify", "open", "--unit", "360124", "--period", "2024q4", "--problem", "台账不全", "--no-run",
-                 "--deadline", "2025-03-01", "--home", home]) == 0
+    assert (
+        main(
+            [
+                "rectify",
+                "open",
+                "--unit",
+                "360124",
+                "--period",
+                "2024q4",
+                "--problem",
+                "台账不全",
+                "--no-run",
+                "--deadline",
+                "2025-03-01",
+                "--home",
+                home,
+            ]
+        )
+        == 0
+    )
     item = capsys.readouterr().out.split()[1]
     assert item.startswith("ZG")
     assert main(["rectify", "close", item, "--no-run", "--home", home]) == 0

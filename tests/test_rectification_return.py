@@ -18,8 +18,10 @@ from orchestration.returns.intake import intake
 from orchestration.returns.layout import FIRST_DATA_ROW
 from orchestration.warehouse import ensure_raw_tables
 
-ITEMS = [("D-360124-2024Q3-DD01", "督查扣分事项：台账不全 1 起", date(2024, 12, 14)),
-         ("R-360124-2024Q3-SV101", "红灯：营商环境", date(2025, 1, 13))]
+ITEMS = [
+    ("D-360124-2024Q3-DD01", "督查扣分事项：台账不全 1 起", date(2024, 12, 14)),
+    ("R-360124-2024Q3-SV101", "红灯：营商环境", date(2025, 1, 13)),
+]
 
 
 @pytest.fixture
@@ -29,12 +31,17 @@ def home(tmp_path) -> Home:
         ensure_raw_tables(con)
         ensure_lifecycle_tables(con)
         # stand-in for the dbt view of the ledger: two open items of 进贤县, one closed of another unit
-        con.execute("create schema intermediate; create table intermediate.int_rectification_items_resolved "
-                    "(item_id varchar, unit_code varchar, problem varchar, deadline date, status varchar)")
-        con.executemany("insert into intermediate.int_rectification_items_resolved values (?, '360124', ?, ?, 'open')",
-                        ITEMS)
-        con.execute("insert into intermediate.int_rectification_items_resolved values "
-                    "('D-360121-2024Q3-DD01', '360121', '督查', '2024-12-14', 'closed')")
+        con.execute(
+            "create schema intermediate; create table intermediate.int_rectification_items_resolved "
+            "(item_id varchar, unit_code varchar, problem varchar, deadline date, status varchar)"
+        )
+        con.executemany(
+            "insert into intermediate.int_rectification_items_resolved values (?, '360124', ?, ?, 'open')", ITEMS
+        )
+        con.execute(
+            "insert into intermediate.int_rectification_items_resolved values "
+            "('D-360121-2024Q3-DD01', '360121', '督查', '2024-12-14', 'closed')"
+        )
     return home
 
 
@@ -51,8 +58,24 @@ def _fill(path, rows: dict[int, tuple]) -> None:
 
 def test_the_template_lists_the_units_open_items(home, capsys):
     out = home.root / "zg.xlsx"
-    assert main(["template", "--kind", "rectification", "--unit", "360124", "--period", "2025q1",
-                 "--out", str(out), "--home", str(home.root)]) == 0
+    assert (
+        main(
+            [
+                "template",
+                "--kind",
+                "rectification",
+                "--unit",
+                "360124",
+                "--period",
+                "2025q1",
+                "--out",
+                str(out),
+                "--home",
+                str(home.root),
+            ]
+        )
+        == 0
+    )
     assert "2 个未销号事项" in capsys.readouterr().out
     sheet = load_workbook(out)[SHEET]
     assert [c.value for c in sheet[4]] == list(HEADER)
@@ -63,21 +86,31 @@ def test_the_template_lists_the_units_open_items(home, capsys):
 def test_a_good_return_reports_in_the_ledger_and_a_bad_one_is_refused_naming_each_cell(home, reference):
     good = write_rectification_template(home.landing / "进贤县整改情况.xlsx", "360124", "2025Q1", reference, ITEMS)
     _fill(good, {0: ("已建立台账并整改", "是", "2025-01-20", "赣府督〔2025〕3号"), 1: ("正在整改", "否", None, None)})
-    bad = write_rectification_template(home.landing / "进贤县整改情况_错.xlsx", "360124", "2025Q1", reference,
-                                       [*ITEMS, ("D-360121-2024Q3-DD01", "他人事项", date(2024, 12, 14))])
+    bad = write_rectification_template(
+        home.landing / "进贤县整改情况_错.xlsx",
+        "360124",
+        "2025Q1",
+        reference,
+        [*ITEMS, ("D-360121-2024Q3-DD01", "他人事项", date(2024, 12, 14))],
+    )
     _fill(bad, {0: (None, "完成", "2025-13-01", None), 1: ("正在整改", "是", None, None), 2: ("x", "否", None, None)})
     archive_landing(home)
 
     report = intake(home, reference)
     assert report.accepted == ["进贤县整改情况.xlsx"] and list(report.rejected) == ["进贤县整改情况_错.xlsx"]
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        reported = con.execute("select item_id, action, acted_by, measures, done, evidence_sha256 is not null, note "
-                               "from ops.rectification_actions order by item_id").fetchall()
-        logged = con.execute("select file_name, status, items_reported from raw.rectification_returns "
-                             "order by file_name").fetchall()
+        reported = con.execute(
+            "select item_id, action, acted_by, measures, done, evidence_sha256 is not null, note "
+            "from ops.rectification_actions order by item_id"
+        ).fetchall()
+        logged = con.execute(
+            "select file_name, status, items_reported from raw.rectification_returns order by file_name"
+        ).fetchall()
         values = con.execute("select count(*) from raw.return_files").fetchone()[0]
-    assert [r[:6] for r in reported] == [("D-360124-2024Q3-DD01", "report", "360124", "已建立台账并整改", True, True),
-                                         ("R-360124-2024Q3-SV101", "report", "360124", "正在整改", False, True)]
+    assert [r[:6] for r in reported] == [
+        ("D-360124-2024Q3-DD01", "report", "360124", "已建立台账并整改", True, True),
+        ("R-360124-2024Q3-SV101", "report", "360124", "正在整改", False, True),
+    ]
     assert "完成日期 2025-01-20；佐证材料：赣府督〔2025〕3号" in reported[0][6]
     assert logged == [("进贤县整改情况.xlsx", "accepted", 2), ("进贤县整改情况_错.xlsx", "rejected", 0)]
     assert values == 0  # not a value return: nothing enters the scores

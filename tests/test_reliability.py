@@ -22,11 +22,11 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestration.home import Home
-from orchestration.publish import (COMPLETE_MARKER, KEEP_SNAPSHOTS, PARQUET_LINK, PUBLISH_LOCK, PUBLISHED_DB,
-                                   SNAPSHOTS)
+from orchestration.publish import COMPLETE_MARKER, KEEP_SNAPSHOTS, PARQUET_LINK, PUBLISH_LOCK, PUBLISHED_DB, SNAPSHOTS
 from orchestration.secrets import WEBHOOK_ENV
 from tests.conftest import good_rows, write_csv_return
 from tests.hostile import LANDED, good_workbook, hostile_files
@@ -44,8 +44,9 @@ class Zygote:
     """The fork server (tests/zygote.py): start a run in a child, kill its group, wait for it."""
 
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "tests.zygote"], cwd=REPO, text=True,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.zygote"], cwd=REPO, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
 
     def _ask(self, command: dict) -> dict:
         self.process.stdin.write(json.dumps(command) + "\n")
@@ -53,8 +54,9 @@ class Zygote:
         return json.loads(self.process.stdout.readline())
 
     def start(self, target: str, home: Home, log: Path, env: dict | None = None, fsize: int = 0) -> int:
-        return self._ask({"op": "start", "target": target, "home": str(home.root), "log": str(log),
-                          "env": env or {}, "fsize": fsize})["pid"]
+        return self._ask(
+            {"op": "start", "target": target, "home": str(home.root), "log": str(log), "env": env or {}, "fsize": fsize}
+        )["pid"]
 
     def wait(self, pid: int) -> int:
         return self._ask({"op": "wait", "pid": pid})["status"]
@@ -160,8 +162,12 @@ def published_state(home: Home) -> tuple[str, str] | None:
 def assert_published_whole(home: Home, tables: dict[str, int] | None) -> dict[str, int]:
     """The published file opens, every mart reads in full, and the link names a complete snapshot."""
     with duckdb.connect(str(home.published / PUBLISHED_DB), read_only=True) as con:
-        names = [r[0] for r in con.execute("select table_name from information_schema.tables "
-                                           "where table_schema = 'marts' order by 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         counts = {name: con.execute(f"select count(*) from marts.{name}").fetchone()[0] for name in names}
     assert tables is None or set(counts) == set(tables)
     assert (home.published / PARQUET_LINK / COMPLETE_MARKER).exists()
@@ -174,9 +180,15 @@ def steps_running(home: Home, pid: int) -> list[str]:
     try:
         running = []
         for run in instance.get_runs(filters=dg.RunsFilter(tags={"wuxing/pid": str(pid)})):
-            started = {e.dagster_event.step_key for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)}
-            ended = {e.dagster_event.step_key for e in instance.all_logs(
-                run.run_id, of_type={dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})}
+            started = {
+                e.dagster_event.step_key for e in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.STEP_START)
+            }
+            ended = {
+                e.dagster_event.step_key
+                for e in instance.all_logs(
+                    run.run_id, of_type={dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE}
+                )
+            }
             running += sorted(started - ended) or [f"{run.job_name}: between steps"]
         return running
     finally:
@@ -264,17 +276,33 @@ def killed_and_recovered(zygote, reference, tmp_path_factory):
     webhook = f"http://127.0.0.1:9/robot/send?access_token={TOKEN}"  # nothing listens on port 9
     started = time.monotonic()
     final_status = zygote.run("run", small.home, logs / "final.log", env={WEBHOOK_ENV: webhook})
-    return {"small": small, "points": points, "final_status": final_status, "logs": logs,
-            "setup_seconds": round(setup_seconds, 1), "final_seconds": round(time.monotonic() - started, 1)}
+    return {
+        "small": small,
+        "points": points,
+        "final_status": final_status,
+        "logs": logs,
+        "setup_seconds": round(setup_seconds, 1),
+        "final_seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def test_kill_9_at_ten_seeded_points_loses_nothing(killed_and_recovered):
     small, points = killed_and_recovered["small"], killed_and_recovered["points"]
     FIGURES.parent.mkdir(exist_ok=True)
-    FIGURES.write_text(json.dumps({
-        "seed": SEED, "points": [p.__dict__ for p in points], "files_dropped": len(small.dropped),
-        "files_recorded": len(small.recorded()), "setup_seconds": killed_and_recovered["setup_seconds"],
-        "final_run_seconds": killed_and_recovered["final_seconds"]}, ensure_ascii=False, indent=1))
+    FIGURES.write_text(
+        json.dumps(
+            {
+                "seed": SEED,
+                "points": [p.__dict__ for p in points],
+                "files_dropped": len(small.dropped),
+                "files_recorded": len(small.recorded()),
+                "setup_seconds": killed_and_recovered["setup_seconds"],
+                "final_run_seconds": killed_and_recovered["final_seconds"],
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
     assert killed_and_recovered["final_status"] == 0, (killed_and_recovered["logs"] / "final.log").read_text()[-3000:]
     killed = [p for p in points if p.killed]
     assert len(killed) >= 10 and {p.stage for p in killed} == {"intake", "dbt", "publish"}
@@ -361,12 +389,19 @@ def full_disk(folder: Path, spare: int, fsize_instead: int):
     folder.rename(aside)
     folder.mkdir()
     size = (_used_bytes(aside) + spare + 65536) // 4096 * 4096
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+        ).returncode
+        == 0
+    )
     if mounted:
         for item in aside.iterdir():
-            (shutil.copytree(item, folder / item.name, symlinks=True) if item.is_dir() and not item.is_symlink()
-             else shutil.copy2(item, folder / item.name, follow_symlinks=False))
+            (
+                shutil.copytree(item, folder / item.name, symlinks=True)
+                if item.is_dir() and not item.is_symlink()
+                else shutil.copy2(item, folder / item.name, follow_symlinks=False)
+            )
         statvfs = os.statvfs(folder)
         pad = statvfs.f_bavail * statvfs.f_frsize - spare
         if pad > 0:  # leave exactly `spare` bytes free
@@ -382,8 +417,11 @@ def full_disk(folder: Path, spare: int, fsize_instead: int):
             shutil.rmtree(aside)
             aside.mkdir()
             for item in folder.iterdir():
-                (shutil.copytree(item, aside / item.name, symlinks=True) if item.is_dir() and not item.is_symlink()
-                 else shutil.copy2(item, aside / item.name, follow_symlinks=False))
+                (
+                    shutil.copytree(item, aside / item.name, symlinks=True)
+                    if item.is_dir() and not item.is_symlink()
+                    else shutil.copy2(item, aside / item.name, follow_symlinks=False)
+                )
             subprocess.run(["umount", str(folder)], check=True)
             folder.rmdir()
             aside.rename(folder)
@@ -410,15 +448,17 @@ def test_full_disk_under_published_leaves_the_old_marts_and_no_debris(killed_and
 
 
 def test_full_disk_under_the_warehouse_fails_the_run_and_the_next_run_records_all(
-        killed_and_recovered, zygote, reference, tmp_path):
+    killed_and_recovered, zygote, reference, tmp_path
+):
     small = SmallHome(tmp_path / "home", reference)
     shutil.rmtree(small.home.root)
     _copy(killed_and_recovered["small"].home, small.home.root)
     small.dropped = dict(killed_and_recovered["small"].dropped)
     for n in (300, 301, 302):
         small.drop_return(n)
-    with full_disk(small.home.warehouse.parent, spare=0,
-                   fsize_instead=small.home.warehouse.stat().st_size) as fsize:  # it may not grow
+    with full_disk(
+        small.home.warehouse.parent, spare=0, fsize_instead=small.home.warehouse.stat().st_size
+    ) as fsize:  # it may not grow
         status = zygote.run("ingest,quality", small.home, tmp_path / "full.log", fsize=fsize)
         assert fsize or status != 0
     assert zygote.run("ingest,quality", small.home, tmp_path / "next.log") == 0
@@ -427,9 +467,14 @@ def test_full_disk_under_the_warehouse_fails_the_run_and_the_next_run_records_al
 
 # --- fuzz: hypothesis builds batches of mangled return files; intake must record every one ------
 
-_CELL = st.one_of(st.text(max_size=12), st.sampled_from(["=1+1", "@SUM(A1)", "-", "不适用", "１２", "1e309",
-                                                       "NaN", "\x00", "８５％", "-0", "99999999999999999999"]),
-                  st.floats(allow_nan=True, allow_infinity=True), st.integers(-10**20, 10**20))
+_CELL = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        ["=1+1", "@SUM(A1)", "-", "不适用", "１２", "1e309", "NaN", "\x00", "８５％", "-0", "99999999999999999999"]
+    ),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(10**20), 10**20),
+)
 
 
 @st.composite
@@ -472,13 +517,19 @@ def test_fuzzed_return_files_are_each_recorded_and_nothing_escapes(reference, tm
     from orchestration.returns.archive import archive_landing
     from orchestration.returns.intake import intake
 
-    template_csv = write_csv_return(tmp_path_factory.mktemp("t") / "t.csv", "360124", "进贤县", "2024Q4",
-                                    good_rows(reference, "360124")).read_bytes()
+    template_csv = write_csv_return(
+        tmp_path_factory.mktemp("t") / "t.csv", "360124", "进贤县", "2024Q4", good_rows(reference, "360124")
+    ).read_bytes()
     template_xlsx = good_workbook(reference, tmp_path_factory.mktemp("t") / "t.xlsx")
     fuzzed = []
 
-    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=FUZZ_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(return_file(template_csv, template_xlsx), min_size=5, max_size=10))
     def check(files):
         home = Home.resolve(tmp_path_factory.mktemp("fuzz")).ensure()
@@ -500,5 +551,4 @@ def test_fuzzed_return_files_are_each_recorded_and_nothing_escapes(reference, tm
     check()
     assert len(fuzzed) == FUZZ_EXAMPLES
     FIGURES.parent.mkdir(exist_ok=True)
-    (FIGURES.parent / "reliability-fuzz.json").write_text(json.dumps({"batches": len(fuzzed),
-                                                                      "files": sum(fuzzed)}))
+    (FIGURES.parent / "reliability-fuzz.json").write_text(json.dumps({"batches": len(fuzzed), "files": sum(fuzzed)}))

@@ -64,9 +64,13 @@ def test_every_scoring_run_published_the_reports_of_its_periods(demo_run):
         run = instance.get_run_by_id(manifest["dagster_run_id"])
         assert run is not None and run.job_name == "score_periods"
         quarters = [period] if "Q" in period else [f"{period}Q{q}" for q in range(1, 5)]
-        expected = {sha for (sha,) in demo_run.query(
-            "select sha256 from marts.mart_return_log where status = 'accepted' and is_current "
-            "and period = any(?)", [quarters])}
+        expected = {
+            sha
+            for (sha,) in demo_run.query(
+                "select sha256 from marts.mart_return_log where status = 'accepted' and is_current and period = any(?)",
+                [quarters],
+            )
+        }
         assert {r["sha256"] for r in manifest["returns"]} == expected
         assert set(manifest["files"]) >= {workbook_name(period), "site/index.html"}
     assert not list(root.glob(".*.link")), "a half-swapped link was left behind"
@@ -74,16 +78,31 @@ def test_every_scoring_run_published_the_reports_of_its_periods(demo_run):
 
 def test_workbook_numbers_equal_the_marts_and_no_cell_is_a_formula(demo_run, report):
     book = openpyxl.load_workbook(report / workbook_name(QUARTER))
-    formulas = [f"{ws.title}!{c.coordinate}" for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    formulas = [
+        f"{ws.title}!{c.coordinate}" for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"
+    ]
     assert formulas == []
     groups = demo_run.query("select distinct peer_group_name from marts.mart_unit_rankings where period = ?", [QUARTER])
-    rankings = {r[0]: r for r in demo_run.query(
-        "select unit_code, rank_in_group, total_score, bonus, deduction, grade, light, score_change_qoq, "
-        "rank_change_qoq from marts.mart_unit_rankings where period = ?", [QUARTER])}
-    dims = {(u, d): s for u, d, s in demo_run.query(
-        "select unit_code, dimension_name_zh, score from marts.fct_dimension_scores where period = ?", [QUARTER])}
-    parts = {(u, p): s for u, p, s in demo_run.query(
-        "select unit_code, part_name_zh, score from marts.fct_part_scores where period = ?", [QUARTER])}
+    rankings = {
+        r[0]: r
+        for r in demo_run.query(
+            "select unit_code, rank_in_group, total_score, bonus, deduction, grade, light, score_change_qoq, "
+            "rank_change_qoq from marts.mart_unit_rankings where period = ?",
+            [QUARTER],
+        )
+    }
+    dims = {
+        (u, d): s
+        for u, d, s in demo_run.query(
+            "select unit_code, dimension_name_zh, score from marts.fct_dimension_scores where period = ?", [QUARTER]
+        )
+    }
+    parts = {
+        (u, p): s
+        for u, p, s in demo_run.query(
+            "select unit_code, part_name_zh, score from marts.fct_part_scores where period = ?", [QUARTER]
+        )
+    }
     seen = 0
     for (group,) in groups:
         ws = book[group[:31]]
@@ -108,25 +127,40 @@ def test_workbook_numbers_equal_the_marts_and_no_cell_is_a_formula(demo_run, rep
     # every indicator score, with its names, equal to fct_indicator_scores
     ws = book["指标得分"]
     header = [c.value for c in ws[1]]
-    marts = {(u, i): (raw, target, score, light) for u, i, raw, target, score, light in demo_run.query(
-        "select unit_code, indicator_code, raw_value, target, score, light from marts.fct_indicator_scores "
-        "where period = ?", [QUARTER])}
+    marts = {
+        (u, i): (raw, target, score, light)
+        for u, i, raw, target, score, light in demo_run.query(
+            "select unit_code, indicator_code, raw_value, target, score, light from marts.fct_indicator_scores "
+            "where period = ?",
+            [QUARTER],
+        )
+    }
     rows = [dict(zip(header, r)) for r in ws.iter_rows(min_row=2, values_only=True)]
     assert len(rows) == len(marts)
     for r in rows:
         raw, target, score, light = marts[(r["单位代码"], r["指标代码"])]
         assert _close(r["填报值"], raw) and _close(r["目标值"], target) and _close(r["得分"], score)
         assert r["亮灯"] == (LIGHT_ZH[light] if light else None) and r["指标名称"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{len(rows) + 1}"
+    assert (
+        ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}{len(rows) + 1}"
+    )
 
 
 def test_year_workbook_ranks_the_annual_scores(demo_run):
     year = demo_run.query("select max(year) from marts.mart_unit_annual_scores")[0][0]
     book = openpyxl.load_workbook(reports_root(demo_run.home) / year / workbook_name(year))
-    annual = {u: (rank, score) for u, rank, score in demo_run.query(
-        "select unit_code, rank_in_group, annual_score from marts.mart_unit_annual_scores where year = ?", [year])}
-    quarterly = {(u, p): s for u, p, s in demo_run.query(
-        "select unit_code, period, total_score from marts.mart_unit_rankings where period like ? || 'Q_'", [year])}
+    annual = {
+        u: (rank, score)
+        for u, rank, score in demo_run.query(
+            "select unit_code, rank_in_group, annual_score from marts.mart_unit_annual_scores where year = ?", [year]
+        )
+    }
+    quarterly = {
+        (u, p): s
+        for u, p, s in demo_run.query(
+            "select unit_code, period, total_score from marts.mart_unit_rankings where period like ? || 'Q_'", [year]
+        )
+    }
     rows = 0
     for ws in book.worksheets[1:-1]:  # between the cover and the return log: one sheet per peer group
         header = [c.value for c in ws[1]]
@@ -151,7 +185,9 @@ def _rule_colours(ws) -> dict[str, str]:
 def test_workbook_colours_follow_the_lights(demo_run, report):
     book = openpyxl.load_workbook(report / workbook_name(QUARTER))
     expected = {LIGHT_ZH[light]: fill[0].lstrip("#").upper() for light, fill in LIGHT_FILL.items()}
-    group = demo_run.query("select peer_group_name from marts.mart_unit_rankings where period = ? limit 1", [QUARTER])[0][0]
+    group = demo_run.query("select peer_group_name from marts.mart_unit_rankings where period = ? limit 1", [QUARTER])[
+        0
+    ][0]
     ws = book[group[:31]]
     assert _rule_colours(ws) == expected
     column = [c.value for c in ws[1]].index("亮灯") + 1
@@ -160,11 +196,20 @@ def test_workbook_colours_follow_the_lights(demo_run, report):
     assert all(r == f"{letter}2:{letter}{ws.max_row}" for r in ranges)
     matrix = book["亮灯矩阵"]
     assert set(_rule_colours(matrix).values()) == set(expected.values())
-    reds = {(u, i) for u, i in demo_run.query("select unit_code, indicator_code from marts.fct_indicator_scores "
-                                               "where period = ? and light = 'red'", [QUARTER])}
+    reds = {
+        (u, i)
+        for u, i in demo_run.query(
+            "select unit_code, indicator_code from marts.fct_indicator_scores where period = ? and light = 'red'",
+            [QUARTER],
+        )
+    }
     header = [c.value for c in matrix[1]]
-    shown = {(row[1], header[c].split()[0]) for row in matrix.iter_rows(min_row=2, values_only=True)
-             for c, value in enumerate(row) if value == "红"}
+    shown = {
+        (row[1], header[c].split()[0])
+        for row in matrix.iter_rows(min_row=2, values_only=True)
+        for c, value in enumerate(row)
+        if value == "红"
+    }
     assert shown == {pair for pair in reds if any(h.startswith(pair[1] + " ") for h in header[3:])}
 
 
@@ -172,8 +217,9 @@ def test_cover_states_period_coverage_status_and_run(demo_run, report):
     ws = openpyxl.load_workbook(report / workbook_name(QUARTER))["封面"]
     cover = {row[0]: row[1] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]}
     expected, accepted, state = demo_run.query(
-        "select unit_returns_expected, unit_returns_accepted, state from marts.mart_period_status "
-        "where period = ?", [QUARTER])[0]
+        "select unit_returns_expected, unit_returns_accepted, state from marts.mart_period_status where period = ?",
+        [QUARTER],
+    )[0]
     assert cover["期次 Period"] == QUARTER
     assert cover["被考核单位报送 Units reported"] == f"{accepted} / {expected}"
     assert cover["结果状态 Status"].startswith({"final": "定稿", "provisional": "暂定", "collecting": "填报中"}[state])
@@ -187,10 +233,21 @@ def test_cover_states_period_coverage_status_and_run(demo_run, report):
 def test_libreoffice_opens_and_prints_the_workbook(report, tmp_path):
     """A real spreadsheet program loads the workbook and prints it (A4 landscape) without complaint."""
     out = tmp_path / "pdf"
-    done = subprocess.run([shutil.which("soffice"), "--headless", "--norestore",
-                           f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "pdf",
-                           "--outdir", str(out), str(report / workbook_name(QUARTER))],
-                          capture_output=True, timeout=300)
+    done = subprocess.run(
+        [
+            shutil.which("soffice"),
+            "--headless",
+            "--norestore",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(report / workbook_name(QUARTER)),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
     pdf = out / workbook_name(QUARTER).replace(".xlsx", ".pdf")
     assert done.returncode == 0 and pdf.exists(), done.stderr.decode(errors="replace")
     assert pdf.read_bytes().startswith(b"%PDF") and pdf.stat().st_size > 20_000
@@ -215,12 +272,16 @@ def test_draft_document_names_the_leaders_with_their_scores(demo_run, report):
     doc = Document(str(report / document_name(QUARTER)))
     text = "\n".join(p.text for p in doc.paragraphs)
     tables = ["\t".join(c.text for c in row.cells) for t in doc.tables for row in t.rows]
-    firsts = demo_run.query("select peer_group_name, unit_name, total_score from marts.mart_unit_rankings "
-                            "where period = ? and rank_in_group = 1", [QUARTER])
+    firsts = demo_run.query(
+        "select peer_group_name, unit_name, total_score from marts.mart_unit_rankings "
+        "where period = ? and rank_in_group = 1",
+        [QUARTER],
+    )
     for group, unit, score in firsts:
         assert f"{group}中{unit}以{score:.2f}分位列第一" in text
-    for unit, score in demo_run.query("select unit_name, total_score from marts.mart_unit_rankings where period = ?",
-                                      [QUARTER]):
+    for unit, score in demo_run.query(
+        "select unit_name, total_score from marts.mart_unit_rankings where period = ?", [QUARTER]
+    ):
         assert any(f"{unit}\t{score:.2f}" in row for row in tables), unit
     assert "2024年第四季度" in text and "[[" not in text
 
@@ -229,8 +290,9 @@ def test_the_office_edits_the_wording_without_code(demo_run, tmp_path):
     home_root = tmp_path / "home"
     own = home_root / "report_templates"
     own.mkdir(parents=True)
-    (own / "quarter.txt.j2").write_text("# {{ period_zh }}考核情况简报\n本期共 {{ ranked }} 个单位参加排名。\n",
-                                        encoding="utf-8")
+    (own / "quarter.txt.j2").write_text(
+        "# {{ period_zh }}考核情况简报\n本期共 {{ ranked }} 个单位参加排名。\n", encoding="utf-8"
+    )
     data = load(demo_run.home.published, QUARTER)
     path = write_document(data, provenance("run", data.publication), tmp_path, home_root)
     paragraphs = [p.text for p in Document(str(path)).paragraphs]
@@ -270,10 +332,23 @@ def test_reports_are_swapped_in_whole_or_not_at_all(demo_run, tmp_path, monkeypa
 
 def test_report_serve_is_read_only_on_loopback(demo_run, report):
     port = free_port()
-    server = subprocess.Popen([str(Path(sys.executable).with_name("wuxing")), "report", "--serve", "--port", str(port),
-                               "--out", str(report.parent), "--home", str(demo_run.home.root)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("wuxing")),
+            "report",
+            "--serve",
+            "--port",
+            str(port),
+            "--out",
+            str(report.parent),
+            "--home",
+            str(demo_run.home.root),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
+
         def index():
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/{QUARTER}/site/index.html", timeout=2) as r:
@@ -299,15 +374,25 @@ def test_scorecard_renders_offline_in_chromium(demo_run, report):
     from playwright.sync_api import sync_playwright
 
     site = report / "site"
-    county, department = (demo_run.query(
-        "select min(unit_code) from marts.mart_unit_rankings where period = ? and tier = ?", [QUARTER, tier])[0][0]
-        for tier in ("county", "department"))
-    sources = demo_run.query("select file_name from marts.mart_indicator_sources where period = ? and unit_code = ?",
-                             [QUARTER, county])
+    county, department = (
+        demo_run.query(
+            "select min(unit_code) from marts.mart_unit_rankings where period = ? and tier = ?", [QUARTER, tier]
+        )[0][0]
+        for tier in ("county", "department")
+    )
+    sources = demo_run.query(
+        "select file_name from marts.mart_indicator_sources where period = ? and unit_code = ?", [QUARTER, county]
+    )
     ranked = demo_run.query("select count(*) from marts.mart_unit_rankings where period = ?", [QUARTER])[0][0]
     ARTIFACTS.mkdir(exist_ok=True)
-    pages = {"index": "index.html", "map": "map.html", "county": f"units/{county}.html",
-             "department": f"units/{department}.html", "redblack": "redblack.html", "returns": "returns.html"}
+    pages = {
+        "index": "index.html",
+        "map": "map.html",
+        "county": f"units/{county}.html",
+        "department": f"units/{department}.html",
+        "redblack": "redblack.html",
+        "returns": "returns.html",
+    }
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:

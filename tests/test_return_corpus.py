@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from orchestration.home import Home
@@ -22,7 +23,7 @@ from orchestration.returns.writer import write_return
 from tests.conftest import good_rows, write_csv_return
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
-IN_TIME = datetime(2025, 1, 10, 9, tzinfo=timezone.utc)
+IN_TIME = datetime(2025, 1, 10, 9, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,7 @@ def _rules(verdict, severity="error"):
 
 # --- blocking rules -----------------------------------------------------------------------------
 
+
 def test_placeholder_only_where_the_indicator_allows_it(tmp_path, reference, validator):
     rows = good_rows(reference, UNIT)
     allowed = _row(rows, lambda r: _indicator(reference, r[1]).allow_na == "true")
@@ -71,9 +73,10 @@ def test_placeholder_only_where_the_indicator_allows_it(tmp_path, reference, val
     assert na.is_na and pd.isna(na.value)
 
 
-@pytest.mark.parametrize("value_type,bad,rule", [("count", 2.5, "fractional_count"),
-                                                 ("flag", 2, "flag_not_binary"),
-                                                 ("count", -1, "negative_value")])
+@pytest.mark.parametrize(
+    "value_type,bad,rule",
+    [("count", 2.5, "fractional_count"), ("flag", 2, "flag_not_binary"), ("count", -1, "negative_value")],
+)
 def test_counts_and_flags(tmp_path, reference, validator, value_type, bad, rule):
     rows = good_rows(reference, UNIT)
     at = _row(rows, lambda r: _indicator(reference, r[1]).value_type == value_type)
@@ -87,8 +90,12 @@ def test_signed_value_type_takes_negative_numbers(tmp_path, reference, typed):
     """A `signed` indicator (e.g. a growth rate) accepts a minus however it is typed; the same
     value for an `amount` is rejected as negative."""
     code = "SV101"  # an amount; made signed here (the Jiangxi catalogue has no signed indicator)
-    signed = dataclasses.replace(reference, indicators=reference.indicators.assign(
-        value_type=reference.indicators.value_type.mask(reference.indicators.indicator_code == code, "signed")))
+    signed = dataclasses.replace(
+        reference,
+        indicators=reference.indicators.assign(
+            value_type=reference.indicators.value_type.mask(reference.indicators.indicator_code == code, "signed")
+        ),
+    )
     rows = good_rows(reference, UNIT)
     rows[_row(rows, lambda r: r[1] == code)][4] = typed
     verdict = _verdict(ReturnValidator(signed), *_csv(tmp_path, rows))
@@ -111,8 +118,7 @@ def test_indicator_of_another_tier_or_source_does_not_apply(tmp_path, reference,
 def test_evaluation_return_from_an_unknown_evaluator(tmp_path, reference, validator):
     indicator = reference.indicators[reference.indicators.source == "E02"].iloc[0]
     rows = [[1, UNIT, NAME, indicator.indicator_code, indicator.indicator_name_zh, "%", 95, ""]]
-    path = write_return(tmp_path / "E99_2024Q4.csv", layout.RETURN_TYPE_EVALUATION, "E99", "某评估机构",
-                        PERIOD, rows)
+    path = write_return(tmp_path / "E99_2024Q4.csv", layout.RETURN_TYPE_EVALUATION, "E99", "某评估机构", PERIOD, rows)
     verdict = _verdict(validator, path.name, path.read_bytes())
     assert "unknown_evaluator" in _rules(verdict)
 
@@ -126,8 +132,10 @@ def test_wrong_template_version(tmp_path, reference, validator):
     assert _rules(verdict) == {"template_version"}
 
 
-@pytest.mark.parametrize("name,rule", [("360121_2024Q4_南昌县.csv", "file_name_mismatch"),
-                                       ("360124_2024Q3_进贤县.csv", "file_name_period_mismatch")])
+@pytest.mark.parametrize(
+    "name,rule",
+    [("360121_2024Q4_南昌县.csv", "file_name_mismatch"), ("360124_2024Q3_进贤县.csv", "file_name_period_mismatch")],
+)
 def test_file_name_disagrees_with_content(tmp_path, reference, validator, name, rule):
     _, data = _csv(tmp_path, good_rows(reference, UNIT))
     verdict = _verdict(validator, name, data)
@@ -135,8 +143,10 @@ def test_file_name_disagrees_with_content(tmp_path, reference, validator, name, 
     assert _verdict(validator, "进贤县第四季度.csv", data).status == "accepted"  # no code in name: fine
 
 
-@pytest.mark.parametrize("landed,rule", [(datetime(2024, 9, 20, tzinfo=timezone.utc), "period_not_started"),
-                                         (datetime(2025, 5, 6, tzinfo=timezone.utc), "period_closed")])
+@pytest.mark.parametrize(
+    "landed,rule",
+    [(datetime(2024, 9, 20, tzinfo=UTC), "period_not_started"), (datetime(2025, 5, 6, tzinfo=UTC), "period_closed")],
+)
 def test_period_not_started_or_closed_when_the_file_landed(tmp_path, reference, validator, landed, rule):
     verdict = _verdict(validator, *_csv(tmp_path, good_rows(reference, UNIT)), landed=landed)
     assert _rules(verdict) == {rule}
@@ -187,11 +197,13 @@ def test_symlink_in_landing_is_archived_as_a_link_and_never_followed(tmp_path, r
 
 # --- warnings (accepted, flagged) ---------------------------------------------------------------
 
+
 def _history(rows, period="2024Q3", change=None):
     values = {r[1]: float(r[4]) for r in rows}
     values.update(change or {})
-    return pd.DataFrame([{"unit_code": UNIT, "period": period, "indicator_code": k, "value": v}
-                         for k, v in values.items()])
+    return pd.DataFrame(
+        [{"unit_code": UNIT, "period": period, "indicator_code": k, "value": v} for k, v in values.items()]
+    )
 
 
 def test_value_jump_is_a_warning_naming_the_baseline(tmp_path, reference, validator):
@@ -213,8 +225,9 @@ def test_identical_to_previous_period_is_a_warning(tmp_path, reference, validato
 
 
 def test_late_submission_is_a_warning(tmp_path, reference, validator):
-    verdict = _verdict(validator, *_csv(tmp_path, good_rows(reference, UNIT)),
-                       landed=datetime(2025, 1, 20, 3, tzinfo=timezone.utc))
+    verdict = _verdict(
+        validator, *_csv(tmp_path, good_rows(reference, UNIT)), landed=datetime(2025, 1, 20, 3, tzinfo=UTC)
+    )
     assert verdict.status == "accepted" and _rules(verdict, "warning") == {"late_submission"}
     assert "逾期 5 天" in verdict.issues[0].message_zh
 
@@ -225,13 +238,13 @@ def test_warnings_compare_with_earlier_returns_of_the_same_batch(tmp_path, refer
     at = _row(rows, lambda r: r[3] == "%")
     rows[at][4] = 10
     q4 = _csv(tmp_path, rows)
-    verdicts, _ = judge([Submission(*q3, datetime(2024, 10, 8, tzinfo=timezone.utc)),
-                         Submission(*q4, IN_TIME)], validator)
+    verdicts, _ = judge([Submission(*q3, datetime(2024, 10, 8, tzinfo=UTC)), Submission(*q4, IN_TIME)], validator)
     assert [v.status for v in verdicts] == ["accepted", "accepted"]
     assert _rules(verdicts[1], "warning") == {"value_jump"}
 
 
 # --- messy but valid ----------------------------------------------------------------------------
+
 
 def _workbook(rows, *, merged_header=False, extra_sheets=()) -> bytes:
     """A return workbook built cell by cell, as a clerk's spreadsheet program would leave it."""
@@ -311,14 +324,30 @@ def test_evaluation_return_by_unit_names_in_gb18030_and_bom(tmp_path, reference,
     code = "E02"
     indicators = reference.indicators[reference.indicators.source == code]
     units = reference.units.head(5)
-    rows = [[n, "", unit.unit_name + "人民政府" if unit.tier != "department" else unit.short_name,
-             ind.indicator_code, ind.indicator_name_zh, ind.unit_of_measure, 90, ""]
-            for n, (unit, ind) in enumerate(((u, i) for u in units.itertuples()
-                                             for i in indicators.itertuples()), start=1)]
+    rows = [
+        [
+            n,
+            "",
+            unit.unit_name + "人民政府" if unit.tier != "department" else unit.short_name,
+            ind.indicator_code,
+            ind.indicator_name_zh,
+            ind.unit_of_measure,
+            90,
+            "",
+        ]
+        for n, (unit, ind) in enumerate(((u, i) for u in units.itertuples() for i in indicators.itertuples()), start=1)
+    ]
     for row in rows:  # the unit is identified by its name only, in the code column
         row[1], row[2] = row[2], ""
-    path = write_return(tmp_path / f"{code}_{PERIOD}.csv", layout.RETURN_TYPE_EVALUATION, code,
-                        reference.unit_name[code], PERIOD, rows, encoding=encoding)
+    path = write_return(
+        tmp_path / f"{code}_{PERIOD}.csv",
+        layout.RETURN_TYPE_EVALUATION,
+        code,
+        reference.unit_name[code],
+        PERIOD,
+        rows,
+        encoding=encoding,
+    )
     verdict = _verdict(validator, path.name, path.read_bytes())
     assert verdict.status == "accepted", [i.describe() for i in verdict.issues]
     assert set(verdict.values.unit_code) == set(units.unit_code)
@@ -326,13 +355,24 @@ def test_evaluation_return_by_unit_names_in_gb18030_and_bom(tmp_path, reference,
 
 # --- robustness ---------------------------------------------------------------------------------
 
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(files=st.lists(st.tuples(st.sampled_from([".csv", ".xlsx", ".txt", ""]),
-                                st.one_of(st.binary(max_size=400),
-                                          st.text(max_size=300).map(lambda t: t.encode("utf-8")),
-                                          st.text(alphabet="0123456789,，\n填报单位代码指标填报值报告期2024Q", max_size=300)
-                                          .map(lambda t: t.encode("gb18030")))),
-                      min_size=1, max_size=6))
+@given(
+    files=st.lists(
+        st.tuples(
+            st.sampled_from([".csv", ".xlsx", ".txt", ""]),
+            st.one_of(
+                st.binary(max_size=400),
+                st.text(max_size=300).map(lambda t: t.encode("utf-8")),
+                st.text(alphabet="0123456789,，\n填报单位代码指标填报值报告期2024Q", max_size=300).map(
+                    lambda t: t.encode("gb18030")
+                ),
+            ),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
 @pytest.mark.slow
 def test_random_garbage_never_crashes_and_never_loses_a_file(tmp_path_factory, reference, files):
     home = Home.resolve(tmp_path_factory.mktemp("garbage")).ensure()

@@ -3,7 +3,7 @@ validation and the notices all come from it, and a new rule is one entry."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -22,7 +22,7 @@ from orchestration.template import write_template
 from tests.conftest import GOOD_VALUE, good_rows, write_csv_return
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
-IN_TIME = datetime(2025, 1, 10, 9, tzinfo=timezone.utc)
+IN_TIME = datetime(2025, 1, 10, 9, tzinfo=UTC)
 
 
 def _verdict(validator: ReturnValidator, path: Path):
@@ -60,11 +60,12 @@ def test_every_suite_expectation_is_a_catalogue_entry(reference) -> None:
     return kind, warnings in the warnings suite, in catalogue order."""
     validator = ReturnValidator(reference)
     rules = catalogue()
-    run = {name: [e.meta["rule"] for e in validator.suite(name).expectations]
-           for name in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]}
+    run = {
+        name: [e.meta["rule"] for e in validator.suite(name).expectations]
+        for name in [*SUITE_FOR_TYPE.values(), WARNINGS_SUITE]
+    }
     for kind, suite in SUITE_FOR_TYPE.items():
-        assert run[suite] == [r.rule for r in rules.rules
-                              if r.expect and r.severity == ERROR and r.applies_to(kind)]
+        assert run[suite] == [r.rule for r in rules.rules if r.expect and r.severity == ERROR and r.applies_to(kind)]
     assert run[WARNINGS_SUITE] == [r.rule for r in rules.rules if r.expect and r.severity == "warning"]
     assert not (EXPECTATIONS_DIR / "unit_return.json").exists(), "no second copy of the suites"
 
@@ -101,14 +102,28 @@ def test_template_limits_come_from_the_catalogue(tmp_path, reference, monkeypatc
 
 def test_a_new_rule_is_one_catalogue_entry(tmp_path, reference) -> None:
     """One entry (here: amounts at most 1000) is checked at intake and worded in the notice."""
-    rules = _with_extra_rule(tmp_path, {
-        "id": "amount_too_large", "return_kinds": ["unit"], "severity": "error", "scope": "row",
-        "column_zh": "填报值", "message_zh": "指标「{indicator_code}」的 {value_text} 超过 1000",
-        "fix_zh": "请核对数量级", "expect": "expect_column_values_to_be_between",
-        "value_types": ["amount"], "kwargs": {"column": "value", "max_value": 1000}})
+    rules = _with_extra_rule(
+        tmp_path,
+        {
+            "id": "amount_too_large",
+            "return_kinds": ["unit"],
+            "severity": "error",
+            "scope": "row",
+            "column_zh": "填报值",
+            "message_zh": "指标「{indicator_code}」的 {value_text} 超过 1000",
+            "fix_zh": "请核对数量级",
+            "expect": "expect_column_values_to_be_between",
+            "value_types": ["amount"],
+            "kwargs": {"column": "value", "max_value": 1000},
+        },
+    )
     rows = good_rows(reference, UNIT)
-    at = next(i for i, r in enumerate(rows) if GOOD_VALUE["amount"] == r[4]
-              and reference.indicators.set_index("indicator_code").value_type[r[1]] == "amount")
+    at = next(
+        i
+        for i, r in enumerate(rows)
+        if GOOD_VALUE["amount"] == r[4]
+        and reference.indicators.set_index("indicator_code").value_type[r[1]] == "amount"
+    )
     rows[at][4] = 5000
     path = write_csv_return(tmp_path / f"{UNIT}_{PERIOD}_x.csv", UNIT, NAME, PERIOD, rows)
     verdict = _verdict(ReturnValidator(reference, rules=rules), path)
@@ -122,17 +137,36 @@ def test_a_new_rule_is_one_catalogue_entry(tmp_path, reference) -> None:
 def test_score_above_100_is_rejected(tmp_path, reference) -> None:
     """score_out_of_range: the catalogue entry that made the gate agree with the template (0-100);
     scores are reported by evaluators."""
-    evaluator = next(code for code in reference.evaluators.evaluator_code
-                     if (reference.indicators_for(reference.unit_tier[UNIT], code, PERIOD).value_type == "score").any())
+    evaluator = next(
+        code
+        for code in reference.evaluators.evaluator_code
+        if (reference.indicators_for(reference.unit_tier[UNIT], code, PERIOD).value_type == "score").any()
+    )
     rows, seq = [], 0
     for unit in reference.units.itertuples():
         for ind in reference.indicators_for(unit.tier, evaluator, PERIOD).itertuples():
             seq += 1
             value = 120 if unit.unit_code == UNIT and ind.value_type == "score" else GOOD_VALUE[ind.value_type]
-            rows.append([seq, unit.unit_code, unit.unit_name, ind.indicator_code, ind.indicator_name_zh,
-                         ind.unit_of_measure, value, ""])
-    path = write_return(tmp_path / f"{evaluator}_{PERIOD}_x.csv", layout.RETURN_TYPE_EVALUATION, evaluator,
-                        reference.unit_name[evaluator], PERIOD, rows)
+            rows.append(
+                [
+                    seq,
+                    unit.unit_code,
+                    unit.unit_name,
+                    ind.indicator_code,
+                    ind.indicator_name_zh,
+                    ind.unit_of_measure,
+                    value,
+                    "",
+                ]
+            )
+    path = write_return(
+        tmp_path / f"{evaluator}_{PERIOD}_x.csv",
+        layout.RETURN_TYPE_EVALUATION,
+        evaluator,
+        reference.unit_name[evaluator],
+        PERIOD,
+        rows,
+    )
     verdict = _verdict(ReturnValidator(reference), path)
     assert {i.rule for i in verdict.issues} == {"score_out_of_range"}
     assert all("0 至 100" in i.message_zh for i in verdict.issues)
@@ -151,14 +185,34 @@ def test_part_whole_pairs_are_per_framework(tmp_path) -> None:
     for row in yichun.units.itertuples():
         for ind in yichun.indicators_for(row.tier, evaluator, period).itertuples():
             seq += 1
-            value = {"YDD1": 1, "YDD1T": 3}.get(ind.indicator_code, GOOD_VALUE[ind.value_type]) \
-                if row.unit_code == unit else GOOD_VALUE[ind.value_type]
-            rows.append([seq, row.unit_code, row.unit_name, ind.indicator_code, ind.indicator_name_zh,
-                         ind.unit_of_measure, value, ""])
-    path = write_return(tmp_path / f"{evaluator}_{period}_x.csv", layout.RETURN_TYPE_EVALUATION, evaluator,
-                        yichun.unit_name[evaluator], period, rows)
-    (verdict,), _ = judge([Submission(path.name, path.read_bytes(), datetime(2024, 10, 8, tzinfo=timezone.utc))],
-                          ReturnValidator(yichun))
+            value = (
+                {"YDD1": 1, "YDD1T": 3}.get(ind.indicator_code, GOOD_VALUE[ind.value_type])
+                if row.unit_code == unit
+                else GOOD_VALUE[ind.value_type]
+            )
+            rows.append(
+                [
+                    seq,
+                    row.unit_code,
+                    row.unit_name,
+                    ind.indicator_code,
+                    ind.indicator_name_zh,
+                    ind.unit_of_measure,
+                    value,
+                    "",
+                ]
+            )
+    path = write_return(
+        tmp_path / f"{evaluator}_{period}_x.csv",
+        layout.RETURN_TYPE_EVALUATION,
+        evaluator,
+        yichun.unit_name[evaluator],
+        period,
+        rows,
+    )
+    (verdict,), _ = judge(
+        [Submission(path.name, path.read_bytes(), datetime(2024, 10, 8, tzinfo=UTC))], ReturnValidator(yichun)
+    )
     assert [(i.rule, i.value_seen) for i in verdict.issues] == [("part_exceeds_whole", "3")]
 
 

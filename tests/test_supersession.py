@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -22,8 +22,9 @@ def _e02_rows(home) -> tuple[list[list[str]], str]:
     import duckdb
 
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        (archive_path,), = con.execute("select archive_path from raw.return_files where file_name = ?",
-                                       [f"E02_{PERIOD}_评价.csv"]).fetchall()
+        ((archive_path,),) = con.execute(
+            "select archive_path from raw.return_files where file_name = ?", [f"E02_{PERIOD}_评价.csv"]
+        ).fetchall()
     data = (home.root / archive_path).read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -43,9 +44,14 @@ def _scores(home, indicator_like="SV30%"):
     import duckdb
 
     with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
-        return {(u, i): v for u, i, v in con.execute(
-            "select unit_code, indicator_code, raw_value from marts.fct_indicator_scores "
-            "where period = ? and indicator_code like ?", [PERIOD, indicator_like]).fetchall()}
+        return {
+            (u, i): v
+            for u, i, v in con.execute(
+                "select unit_code, indicator_code, raw_value from marts.fct_indicator_scores "
+                "where period = ? and indicator_code like ?",
+                [PERIOD, indicator_like],
+            ).fetchall()
+        }
 
 
 @pytest.mark.slow
@@ -61,7 +67,7 @@ def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
         r[6] = str(CORRECTED[r[1]][0 if r[3] == "SV301" else 1])
     withdrawal = [list(r) for r in body if r[1] == WITHDRAWN_UNIT and r[3] == "SV301"]
     withdrawal[0][6] = "撤回"
-    landed = datetime(2025, 1, 10, 9, 0, tzinfo=timezone.utc).timestamp()  # 2024Q4 open, before its deadline
+    landed = datetime(2025, 1, 10, 9, 0, tzinfo=UTC).timestamp()  # 2024Q4 open, before its deadline
     # A clerk's file name: a correction mark in front of the code.
     _write(home.landing / f"（更正）E02_{PERIOD}_评价.csv", head + correction, encoding, landed)
     _write(home.landing / f"E02_{PERIOD}_撤回.csv", head + withdrawal, encoding, landed + 60)
@@ -79,13 +85,19 @@ def test_partial_correction_keeps_every_other_value(demo_run, tmp_path):
     import duckdb
 
     with duckdb.connect(str(home.published / "wuxing.duckdb"), read_only=True) as con:
-        log = {name: (status, current, carried) for name, status, current, carried in con.execute(
-            "select file_name, status, values_current, values_carried from marts.mart_return_log "
-            "where unit_code = 'E02' and period = ?", [PERIOD]).fetchall()}
+        log = {
+            name: (status, current, carried)
+            for name, status, current, carried in con.execute(
+                "select file_name, status, values_current, values_carried from marts.mart_return_log "
+                "where unit_code = 'E02' and period = ?",
+                [PERIOD],
+            ).fetchall()
+        }
         history = con.execute(
             "select unit_code, indicator_code, value, replaced_by_file_name, source_row from marts.fct_value_history "
             "where submitter_code = 'E02' and period = ? and file_name = ? and not is_current",
-            [PERIOD, f"E02_{PERIOD}_评价.csv"]).fetchall()
+            [PERIOD, f"E02_{PERIOD}_评价.csv"],
+        ).fetchall()
     assert log[f"E02_{PERIOD}_评价.csv"] == ("accepted", len(body) - 7, len(body))
     assert log[f"（更正）E02_{PERIOD}_评价.csv"] == ("accepted", 6, 6)
     assert log[f"E02_{PERIOD}_撤回.csv"] == ("accepted", 1, 1)
@@ -104,9 +116,9 @@ def test_accepted_returns_with_warnings_do_not_alert(demo_run):
     """Severity decides: rejections fail the blocking suites' checks (an alert), warnings only count."""
     from orchestration import alerts
 
-    warned = demo_run.query("select count(*) from marts.mart_return_log "
-                            "where status <> 'rejected' and warning_count > 0")[0][0]
+    warned = demo_run.query(
+        "select count(*) from marts.mart_return_log where status <> 'rejected' and warning_count > 0"
+    )[0][0]
     assert warned > 0  # the demo has late and jumping returns
-    failed = {d["check"] for a in alerts.read_log(demo_run.home) if a["kind"] == "check_failure"
-              for d in a["details"]}
+    failed = {d["check"] for a in alerts.read_log(demo_run.home) if a["kind"] == "check_failure" for d in a["details"]}
     assert "unit_return" in failed and "return_warnings" not in failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 
 import pytest
 from openpyxl import load_workbook
@@ -39,7 +40,7 @@ def test_template_lists_the_units_self_indicators_with_validation(tmp_path, refe
         assert meta[1] == unit_code and meta[3] == reference.unit_name[unit_code]
         assert meta[5] == "2024Q4" and meta[7] == layout.TEMPLATE_VERSION
         assert list(rows[layout.HEADER_ROW - 1][:6]) == list(layout.UNIT_HEADER)
-        data = rows[layout.FIRST_DATA_ROW - 1:layout.FIRST_DATA_ROW - 1 + len(expected)]
+        data = rows[layout.FIRST_DATA_ROW - 1 : layout.FIRST_DATA_ROW - 1 + len(expected)]
         assert [row[1] for row in data] == expected.indicator_code.tolist()
         assert [row[2] for row in data] == expected.indicator_name_zh.tolist()
         assert all(row[4] is None for row in data)  # 填报值 left empty
@@ -65,8 +66,9 @@ def test_template_lists_the_units_self_indicators_with_validation(tmp_path, refe
             elif ind.value_type == "flag":
                 assert validation.type == "list" and validation.formula1 == '"0,1"'
 
-        instructions = [cell for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True)
-                        for cell in row if cell]
+        instructions = [
+            cell for row in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for cell in row if cell
+        ]
         text = "\n".join(map(str, instructions))
         assert "0.85" in text and "不适用" in text and f"{unit_code}_2024Q4_" in text
         for description in expected.description_zh:
@@ -77,10 +79,14 @@ def test_template_leaves_out_other_tiers_and_evaluator_indicators(tmp_path, refe
     unit_code = reference.units[reference.units.tier == "department"].unit_code.iloc[0]
     path = write_template(tmp_path / "t.xlsx", unit_code, "2023Q1", reference)
     rows = list(load_workbook(path)[layout.DATA_SHEET].iter_rows(values_only=True))
-    codes = {row[1] for row in rows[layout.FIRST_DATA_ROW - 1:] if row[0] is not None
-             and not str(row[0]).startswith("填表人")}
+    codes = {
+        row[1]
+        for row in rows[layout.FIRST_DATA_ROW - 1 :]
+        if row[0] is not None and not str(row[0]).startswith("填表人")
+    }
     not_mine = set(reference.indicators.indicator_code) - set(
-        reference.indicators_for("department", "self").indicator_code)
+        reference.indicators_for("department", "self").indicator_code
+    )
     assert not_mine and not codes & not_mine
 
 
@@ -100,7 +106,7 @@ def test_malformed_period_raises(tmp_path, reference, period):
 def test_evaluator_template_lists_every_assessed_unit_and_the_tolerated_count(tmp_path, reference):
     """E03's workbook: one row per unit and indicator it reports, the 容错 count (DD01T) included;
     filled in, it passes the return gate unless a unit's tolerated count exceeds its problems."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from orchestration.returns.intake import Submission, judge
     from orchestration.returns.validate import ReturnValidator
@@ -109,10 +115,13 @@ def test_evaluator_template_lists_every_assessed_unit_and_the_tolerated_count(tm
     workbook = load_workbook(path)
     sheet = workbook[layout.DATA_SHEET]
     header = list(next(sheet.iter_rows(min_row=layout.HEADER_ROW, max_row=layout.HEADER_ROW, values_only=True)))
-    assert header[:len(layout.EVALUATION_HEADER)] == list(layout.EVALUATION_HEADER)
+    assert header[: len(layout.EVALUATION_HEADER)] == list(layout.EVALUATION_HEADER)
     data = [row for row in sheet.iter_rows(min_row=layout.FIRST_DATA_ROW, values_only=True) if row[3]]
-    expected = [(unit.unit_code, ind.indicator_code) for unit in reference.units.itertuples()
-                for ind in reference.indicators_for(unit.tier, "E03").itertuples()]
+    expected = [
+        (unit.unit_code, ind.indicator_code)
+        for unit in reference.units.itertuples()
+        for ind in reference.indicators_for(unit.tier, "E03").itertuples()
+    ]
     assert [(row[1], row[3]) for row in data] == expected and ("360124", "DD01T") in expected
     value_col = get_column_letter(layout.EVALUATION_HEADER.index(layout.COL_VALUE) + 1)
     covered = {r.coord for v in sheet.data_validations.dataValidation for r in v.sqref.ranges}
@@ -125,13 +134,14 @@ def test_evaluator_template_lists_every_assessed_unit_and_the_tolerated_count(tm
             value = {"DD01": incidents, "DD01T": tolerated}.get(code, 0) if unit_code == "360124" else 0
             sheet[f"{value_col}{layout.FIRST_DATA_ROW + offset}"] = value
         workbook.save(path)
-        landed = datetime(2025, 1, 10, tzinfo=timezone.utc)
+        landed = datetime(2025, 1, 10, tzinfo=UTC)
         (verdict,), _ = judge([Submission(path.name, path.read_bytes(), landed)], ReturnValidator(reference))
         return verdict
 
     verdict = judged(incidents=2, tolerated=3)
     assert [(i.rule, i.source_row) for i in verdict.issues] == [
-        ("part_exceeds_whole", layout.FIRST_DATA_ROW + expected.index(("360124", "DD01T")))]
+        ("part_exceeds_whole", layout.FIRST_DATA_ROW + expected.index(("360124", "DD01T")))
+    ]
     assert judged(incidents=3, tolerated=3).status == "accepted"
 
 

@@ -4,7 +4,6 @@ the production totals and ranks exactly, and an analysis is reproducible from it
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,11 +37,20 @@ def test_zero_noise_replication_reproduces_production_exactly(home: Home) -> Non
         uncertainty.write_replicates(con, period, choices, problem, design, seed=1)
     _build(home)
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        got = con.execute("select replicate, unit_code, total_score, rank_in_group, production_rank "
-                          "from intermediate.int_unit_ranks_replicated").df()
-        production = con.execute("select unit_code, total_score_exact from intermediate.int_unit_scores_ranked "
-                                 "where period = ? and is_official and is_rankable and total_score_exact is not null",
-                                 [period]).df().set_index("unit_code").total_score_exact
+        got = con.execute(
+            "select replicate, unit_code, total_score, rank_in_group, production_rank "
+            "from intermediate.int_unit_ranks_replicated"
+        ).df()
+        production = (
+            con.execute(
+                "select unit_code, total_score_exact from intermediate.int_unit_scores_ranked "
+                "where period = ? and is_official and is_rankable and total_score_exact is not null",
+                [period],
+            )
+            .df()
+            .set_index("unit_code")
+            .total_score_exact
+        )
     assert sorted(got.replicate.unique()) == [1, 2, 3] and len(got) == 3 * len(production) > 0
     assert (got.rank_in_group == got.production_rank).all()
     assert (got.total_score.to_numpy() == production.reindex(got.unit_code).to_numpy()).all()  # same bits
@@ -54,8 +62,12 @@ def test_analysis_is_reproducible_from_its_seed(home: Home) -> None:
     for _ in range(2):
         analysis = uncertainty.analyse(home, period, lambda: _build(home), replications=40, seed=7)
         with duckdb.connect(str(home.warehouse), read_only=True) as con:
-            tables.append((con.execute("select * from marts.mart_rank_uncertainty order by unit_code").df(),
-                           con.execute("select * from marts.mart_rank_sensitivity order by choice").df()))
+            tables.append(
+                (
+                    con.execute("select * from marts.mart_rank_uncertainty order by unit_code").df(),
+                    con.execute("select * from marts.mart_rank_sensitivity order by choice").df(),
+                )
+            )
     assert analysis.replications >= 40
     for first, second in zip(*tables):
         assert first.equals(second)

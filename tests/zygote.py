@@ -37,8 +37,13 @@ def step_keys(names: list[str]) -> list:
     from orchestration.defs.publish import published_marts
     from orchestration.defs.quality import validated_returns
 
-    assets = {"ingest": archived_returns, "quality": validated_returns, "dbt": dbt_reference_models,
-              "plan": period_plan, "publish": published_marts}
+    assets = {
+        "ingest": archived_returns,
+        "quality": validated_returns,
+        "dbt": dbt_reference_models,
+        "plan": period_plan,
+        "publish": published_marts,
+    }
     return [key for name in names for key in assets[name].keys]
 
 
@@ -49,8 +54,11 @@ def run_steps(home: Home, names: list[str]) -> bool:
     instance = instance_for(home)
     reap_dead_runs(instance)
     tags = {LAUNCHED_BY_TAG: "cli", PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    return definitions.resolve_job_def("nightly").execute_in_process(
-        instance=instance, raise_on_error=False, tags=tags, asset_selection=step_keys(names)).success
+    return (
+        definitions.resolve_job_def("nightly")
+        .execute_in_process(instance=instance, raise_on_error=False, tags=tags, asset_selection=step_keys(names))
+        .success
+    )
 
 
 def _child(command: dict) -> int:

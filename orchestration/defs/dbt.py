@@ -4,7 +4,6 @@ Two sets: the reference and return models, rebuilt every run, and the period-key
 partitioned by assessment period so one quarter can be re-scored or backfilled alone.
 """
 
-
 import json
 import os
 from collections.abc import Mapping
@@ -14,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from packaging.version import Version
-from dagster_dbt import (DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource,
-                         DbtProject, dbt_assets)
 
 from orchestration.defs.constants import WAREHOUSE_POOL
 from orchestration.defs.periods import period_partitions
@@ -24,8 +22,15 @@ from orchestration.defs.resources import WuxingHome
 from orchestration.home import Home
 from orchestration.lifecycle import FROZEN, LEDGER_MARTS, ensure_lifecycle_tables, settle_final_periods
 from orchestration.paths import DBT_EXECUTABLE, DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.periods import (begin_scoring, code_version, costed_by_findings, is_year, periods_with_returns,
-                                   record_builds, select_periods)
+from orchestration.periods import (
+    begin_scoring,
+    code_version,
+    costed_by_findings,
+    is_year,
+    periods_with_returns,
+    record_builds,
+    select_periods,
+)
 from orchestration.reference_state import record_reference_build, reference_state
 from orchestration.warehouse import connect, ensure_raw_tables
 
@@ -42,9 +47,12 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR)
 def ensure_manifest(project: DbtProject = dbt_project) -> Path:
     """Parse the dbt project when its manifest is missing or older than any project file."""
     manifest = project.manifest_path
-    sources = [p for folder in (project.project_dir, project.project_dir.parent / "seeds")
-               for p in folder.rglob("*") if p.is_file() and "target" not in p.parts
-               and "logs" not in p.parts]
+    sources = [
+        p
+        for folder in (project.project_dir, project.project_dir.parent / "seeds")
+        for p in folder.rglob("*")
+        if p.is_file() and "target" not in p.parts and "logs" not in p.parts
+    ]
     if not manifest.exists() or manifest.stat().st_mtime < max(p.stat().st_mtime for p in sources):
         dbt_resource().cli(["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
@@ -70,8 +78,10 @@ def seed_path(home: Home) -> str:
     relative = os.path.relpath(home.framework, DBT_PROJECT_DIR)
     for models in ("reference", "periods"):
         if Path(os.path.normpath(dbt_target(home, models) / "run" / "wuxing" / relative)) == home.framework:
-            raise ValueError(f"指标体系文件夹 {home.framework} 与 home 的相对位置会让 dbt 覆盖其 CSV，请移动其中之一 / "
-                             f"dbt would overwrite the framework's CSVs from this home: move the home or the folder")
+            raise ValueError(
+                f"指标体系文件夹 {home.framework} 与 home 的相对位置会让 dbt 覆盖其 CSV，请移动其中之一 / "
+                f"dbt would overwrite the framework's CSVs from this home: move the home or the folder"
+            )
     return relative
 
 
@@ -98,11 +108,21 @@ def follow_finalisation(context: dg.AssetExecutionContext, home: Home, code: str
     """After a finalisation opened ledger items from the official results: rebuild the ledger
     marts, and re-score the quarters whose overdue deductions they change (with the quarters
     compared with them), so both show in this run, not one nightly run later."""
+
     def build(args: list[str]) -> None:
         dbt_resource().cli(args, target_path=dbt_target(home, "ledger")).wait()
 
-    build(["build", "--vars", json.dumps(dbt_vars(home)), "--select", " ".join(LEDGER_MARTS),
-           "--exclude-resource-type", "unit_test"])
+    build(
+        [
+            "build",
+            "--vars",
+            json.dumps(dbt_vars(home)),
+            "--select",
+            " ".join(LEDGER_MARTS),
+            "--exclude-resource-type",
+            "unit_test",
+        ]
+    )
     context.log.info("整改台账已更新 / rectification ledger marts rebuilt: %s", ", ".join(LEDGER_MARTS))
     with connect(home.warehouse) as con:
         stale = costed_by_findings(con, frozen)
@@ -132,8 +152,7 @@ def periods_to_build(run_keys: list[str], with_returns: set[str]) -> list[str] |
 class WuxingDbtTranslator(DagsterDbtTranslator):
     """Raw sources map to the validated_returns asset; groups follow the model folders."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str,
-                       project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         props = self.get_resource_props(manifest, unique_id)
         if props["resource_type"] == "source":
@@ -143,8 +162,9 @@ class WuxingDbtTranslator(DagsterDbtTranslator):
         folder = props.get("fqn", ["", ""])[1]
         return spec.replace_attributes(group_name=GROUP_FOR_FOLDER.get(folder, "scoring"))
 
-    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
-                             project: DbtProject | None) -> dg.AssetCheckSpec | None:
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
@@ -172,24 +192,37 @@ def check_description(test: Mapping[str, Any]) -> str:
     metadata = test.get("test_metadata") or {}
     kind = metadata.get("name")
     if kind is None:  # a singular test: its SQL opens with comment lines saying what it asserts
-        comments = [line.lstrip("- ").strip() for line in test.get("raw_code", "").splitlines()
-                    if line.startswith("--")]
+        comments = [
+            line.lstrip("- ").strip() for line in test.get("raw_code", "").splitlines() if line.startswith("--")
+        ]
         return " ".join(comments) or test["name"]
     kwargs = metadata.get("kwargs", {})
-    subject = (kwargs.get("column_name") or ", ".join(kwargs.get("combination_of_columns", []))
-               or kwargs.get("expression") or "")
-    detail = {"accepted_values": kwargs.get("values"), "relationships": kwargs.get("to"),
-              "expression_is_true": kwargs.get("expression")}.get(kind)
+    subject = (
+        kwargs.get("column_name")
+        or ", ".join(kwargs.get("combination_of_columns", []))
+        or kwargs.get("expression")
+        or ""
+    )
+    detail = {
+        "accepted_values": kwargs.get("values"),
+        "relationships": kwargs.get("to"),
+        "expression_is_true": kwargs.get("expression"),
+    }.get(kind)
     text = f"{subject}: {TEST_KINDS.get(kind, kind)}" if subject else TEST_KINDS.get(kind, kind)
     return f"{text} ({detail})" if detail and detail != subject else text
 
 
-translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(
-    enable_duplicate_source_asset_keys=True))
+translator = WuxingDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_duplicate_source_asset_keys=True))
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
-            exclude=REFERENCE_EXCLUDE, name="dbt_reference_models", pool=WAREHOUSE_POOL)
+@dbt_assets(
+    manifest=ensure_manifest(),
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    exclude=REFERENCE_EXCLUDE,
+    name="dbt_reference_models",
+    pool=WAREHOUSE_POOL,
+)
 def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
     """Seeds, staging, the framework tree, return versions, the return log and the dimensions;
     skipped (each asset reported unchanged) when nothing it reads changed since its last success."""
@@ -206,9 +239,16 @@ def dbt_reference_models(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         record_reference_build(con, fingerprint, context.run.run_id)
 
 
-@dbt_assets(manifest=ensure_manifest(), dagster_dbt_translator=translator, project=dbt_project,
-            select=PERIOD_SELECTOR, name="dbt_period_models", pool=WAREHOUSE_POOL,
-            partitions_def=period_partitions, backfill_policy=dg.BackfillPolicy.single_run())
+@dbt_assets(
+    manifest=ensure_manifest(),
+    dagster_dbt_translator=translator,
+    project=dbt_project,
+    select=PERIOD_SELECTOR,
+    name="dbt_period_models",
+    pool=WAREHOUSE_POOL,
+    partitions_def=period_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+)
 def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, wuxing: WuxingHome):
     """The period-keyed scores, for the run's partitions only; the ledger records what was scored."""
     home = wuxing.home

@@ -31,18 +31,25 @@ def with_home_partitions(assets: dg.AssetsDefinition, home: Home) -> dg.AssetsDe
     return assets.map_asset_specs(lambda spec: spec.replace_attributes(partitions_def=partitions))
 
 
-@dg.asset(group_name="scoring", deps=[validated_returns], pool=WAREHOUSE_POOL, kinds={"python", "duckdb"},
-          description="需重算的期次及原因（对照计分台账） / The periods whose scores are stale, and why")
+@dg.asset(
+    group_name="scoring",
+    deps=[validated_returns],
+    pool=WAREHOUSE_POOL,
+    kinds={"python", "duckdb"},
+    description="需重算的期次及原因（对照计分台账） / The periods whose scores are stale, and why",
+)
 def period_plan(wuxing: WuxingHome) -> dg.MaterializeResult:
     with connect(wuxing.home.warehouse) as con:
         ensure_raw_tables(con)
         stale = plan(con, code_version(wuxing.home.framework), wuxing.home.framework)
-    return dg.MaterializeResult(metadata={
-        "stale_periods": dg.MetadataValue.json(stale.stale),
-        "scoring_runs": dg.MetadataValue.json([list(r) for r in stale.ranges()]),
-        "unchanged_periods": len(stale.unchanged),
-        "plan": dg.MetadataValue.md(stale.markdown()),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "stale_periods": dg.MetadataValue.json(stale.stale),
+            "scoring_runs": dg.MetadataValue.json([list(r) for r in stale.ranges()]),
+            "unchanged_periods": len(stale.unchanged),
+            "plan": dg.MetadataValue.md(stale.markdown()),
+        }
+    )
 
 
 def planned_ranges(instance: dg.DagsterInstance, run_id: str) -> list[tuple[str, str]]:
@@ -58,14 +65,19 @@ def scoring_tags(start: str, end: str, keys: Sequence[str], after_run: str | Non
     """Tags of a scoring run over the range start..end of the partition keys `keys` (one dbt
     build for all of it)."""
     keys = list(keys)
-    periods = keys[keys.index(start):keys.index(end) + 1]
-    tags = {ASSET_PARTITION_RANGE_START_TAG: start, ASSET_PARTITION_RANGE_END_TAG: end,
-            PERIODS_TAG: json.dumps(periods)}
+    periods = keys[keys.index(start) : keys.index(end) + 1]
+    tags = {
+        ASSET_PARTITION_RANGE_START_TAG: start,
+        ASSET_PARTITION_RANGE_END_TAG: end,
+        PERIODS_TAG: json.dumps(periods),
+    }
     return tags if after_run is None else {**tags, TRIGGER_TAG: "period_plan", AFTER_RUN_TAG: after_run}
 
 
 def scoring_run_requests(instance: dg.DagsterInstance, run_id: str, home: Home) -> list[dg.RunRequest]:
     """One run request per range the run's plan asked for, keyed so each starts once."""
     keys = partition_keys(home.framework)
-    return [dg.RunRequest(run_key=f"{run_id}:{start}..{end}", tags=scoring_tags(start, end, keys, run_id))
-            for start, end in planned_ranges(instance, run_id)]
+    return [
+        dg.RunRequest(run_key=f"{run_id}:{start}..{end}", tags=scoring_tags(start, end, keys, run_id))
+        for start, end in planned_ranges(instance, run_id)
+    ]

@@ -10,11 +10,16 @@ from orchestration.reports.data import ReportError
 
 
 # Reports read the published file only; they never open the warehouse, so they need no pool slot.
-@dg.asset(group_name="publish", deps=[published_marts], partitions_def=period_partitions,
-          backfill_policy=dg.BackfillPolicy.single_run(), kinds={"excel", "html"},
-          description="各期次的考核结果通报（xlsx）、通报草稿（docx）与离线网页看板，原子发布到 "
-                      "published/reports/<期次>/ / The 通报 workbook, draft text and offline scorecard "
-                      "of each period, published atomically to published/reports/<period>/.")
+@dg.asset(
+    group_name="publish",
+    deps=[published_marts],
+    partitions_def=period_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    kinds={"excel", "html"},
+    description="各期次的考核结果通报（xlsx）、通报草稿（docx）与离线网页看板，原子发布到 "
+    "published/reports/<期次>/ / The 通报 workbook, draft text and offline scorecard "
+    "of each period, published atomically to published/reports/<period>/.",
+)
 def period_reports(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.MaterializeResult:
     home = wuxing.home
     made, skipped = {}, {}
@@ -26,8 +31,10 @@ def period_reports(context: dg.AssetExecutionContext, wuxing: WuxingHome) -> dg.
             context.log.info("no report for %s: %s", period, error)
             continue
         made[period] = {"folder": str(report.folder), "seconds": round(report.seconds, 2)}
-    return dg.MaterializeResult(metadata={
-        "reports": dg.MetadataValue.json(made),
-        "skipped": dg.MetadataValue.json(skipped),
-        "periods_reported": len(made),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "reports": dg.MetadataValue.json(made),
+            "skipped": dg.MetadataValue.json(skipped),
+            "periods_reported": len(made),
+        }
+    )

@@ -1,6 +1,5 @@
 """Configured resources shared by the definition modules."""
 
-
 from dagster import ConfigurableResource
 
 from orchestration.home import Home

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.home import Home
@@ -56,8 +56,16 @@ def _manifest(data: ReportData, prov: Provenance, folder: Path) -> dict:
         "status": data.coverage.status,
         "units_reported": f"{data.coverage.units_reported}/{data.coverage.units_expected}",
         "evaluators_reported": f"{data.coverage.evaluators_reported}/{data.coverage.evaluators_expected}",
-        "returns": [{"file_name": r.file_name, "sha256": r.sha256, "submitter": r.unit_code, "period": r.period,
-                     "version": int(r.version)} for r in returns.itertuples()],
+        "returns": [
+            {
+                "file_name": r.file_name,
+                "sha256": r.sha256,
+                "submitter": r.unit_code,
+                "period": r.period,
+                "version": int(r.version),
+            }
+            for r in returns.itertuples()
+        ],
         "files": {name: hashlib.sha256((folder / name).read_bytes()).hexdigest() for name in files},
     }
 
@@ -82,13 +90,14 @@ def _swap_in(root: Path, period: str, version: Path) -> Path:
     tmp = root / f".{period}.{version.name}.link"
     os.symlink(Path(VERSIONS) / period / version.name, tmp)
     os.replace(tmp, link)
-    for old in sorted(p for p in version.parent.iterdir() if p != version)[:-(KEEP_VERSIONS - 1) or None]:
+    for old in sorted(p for p in version.parent.iterdir() if p != version)[: -(KEEP_VERSIONS - 1) or None]:
         shutil.rmtree(old, ignore_errors=True)
     return link
 
 
-def build_report(home: Home, period: str, out: Path | None = None, run_id: str | None = None,
-                 reference: Reference | None = None) -> Report:
+def build_report(
+    home: Home, period: str, out: Path | None = None, run_id: str | None = None, reference: Reference | None = None
+) -> Report:
     """Make the reports of a quarter or year from the home's published marts and publish them to
     published/reports/<period>/ (or <out>/<period>/); ReportError if the period has no scores."""
     started = time.monotonic()
@@ -97,7 +106,7 @@ def build_report(home: Home, period: str, out: Path | None = None, run_id: str |
     data = report_data.load(home.published, period, reference or Reference.load(home.framework))
     prov = provenance(run_id if run_id is not None else latest_publish_run(home), data.publication)
     root = Path(out) if out else reports_root(home)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     version = root / VERSIONS / period / stamp
     version.mkdir(parents=True)
     try:

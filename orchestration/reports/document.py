@@ -55,16 +55,26 @@ def context(data: ReportData, prov: Provenance) -> dict:
     groups = []
     for code, name, _ in data.peer_groups:
         rows = data.rankings[data.rankings.peer_group == code].sort_values("rank_in_group")
-        group = {"code": code, "name": name, "first": _who(rows, 0), "second": _who(rows, 1), "third": _who(rows, 2),
-                 "riser": None, "faller": None}
+        group = {
+            "code": code,
+            "name": name,
+            "first": _who(rows, 0),
+            "second": _who(rows, 1),
+            "third": _who(rows, 2),
+            "riser": None,
+            "faller": None,
+        }
         if not data.is_year:
             movers = data.red_black[data.red_black.peer_group == code]
             for key, list_code in (("riser", "riser"), ("faller", "faller")):
                 top = movers[(movers.list == list_code) & (movers.list_rank == 1)]
                 if len(top):
                     row = top.iloc[0]
-                    group[key] = {"name": row.unit_name, "change": f"{abs(row.score_change_qoq):.2f}",
-                                  "rank_change": int(row.rank_change_qoq) if row.rank_change_qoq > 0 else 0}
+                    group[key] = {
+                        "name": row.unit_name,
+                        "change": f"{abs(row.score_change_qoq):.2f}",
+                        "rank_change": int(row.rank_change_qoq) if row.rank_change_qoq > 0 else 0,
+                    }
         groups.append(group)
     rankings = data.rankings
     lights = rankings["light"] if "light" in rankings else pd.Series(None, index=rankings.index, dtype=object)
@@ -76,14 +86,23 @@ def context(data: ReportData, prov: Provenance) -> dict:
     reported = set(data.current_returns[data.current_returns.return_type == "unit"].unit_code)
     cov = data.coverage
     return {
-        "period": data.period, "period_zh": period_zh(data.period), "status": cov.status.split(" / ")[0],
-        "generated_at": prov.generated_at, "units_expected": cov.units_expected, "units_reported": cov.units_reported,
-        "evaluators_expected": cov.evaluators_expected, "evaluators_reported": cov.evaluators_reported,
-        "ranked": len(rankings), "groups": groups,
+        "period": data.period,
+        "period_zh": period_zh(data.period),
+        "status": cov.status.split(" / ")[0],
+        "generated_at": prov.generated_at,
+        "units_expected": cov.units_expected,
+        "units_reported": cov.units_reported,
+        "evaluators_expected": cov.evaluators_expected,
+        "evaluators_reported": cov.evaluators_reported,
+        "ranked": len(rankings),
+        "groups": groups,
         "grades": rankings.grade.value_counts().to_dict() if "grade" in rankings else {},
-        "red_units": list(rankings[lights == "red"].unit_name), "yellow_units": list(rankings[lights == "yellow"].unit_name),
+        "red_units": list(rankings[lights == "red"].unit_name),
+        "yellow_units": list(rankings[lights == "yellow"].unit_name),
         "red_indicators": red_indicators,
-        "missing": [] if data.is_year else [r.unit_name for r in data.units.itertuples() if r.unit_code not in reported],
+        "missing": []
+        if data.is_year
+        else [r.unit_name for r in data.units.itertuples() if r.unit_code not in reported],
     }
 
 
@@ -109,8 +128,13 @@ def _shade(cell, colour: str) -> None:
     cell._tc.get_or_add_tcPr().append(shading)
 
 
-def _table(doc, header: list[str], rows: list[list[str]], lights: list[str | None] | None = None,
-           light_column: int | None = None) -> None:
+def _table(
+    doc,
+    header: list[str],
+    rows: list[list[str]],
+    lights: list[str | None] | None = None,
+    light_column: int | None = None,
+) -> None:
     """A grid table in the table style's 10.5 pt font; the light column shaded by each row's light."""
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
@@ -127,28 +151,62 @@ def _table(doc, header: list[str], rows: list[list[str]], lights: list[str | Non
 def _ranking_table(doc, data: ReportData, group: str) -> None:
     rows = data.rankings[data.rankings.peer_group == group].sort_values("rank_in_group")
     if data.is_year:
-        _table(doc, ["名次", "单位", "年度得分", "计分季度数"],
-               [[_rank(r.rank_in_group), r.unit_name, _score(r.total_score), str(r.quarters_scored)] for r in rows.itertuples()])
+        _table(
+            doc,
+            ["名次", "单位", "年度得分", "计分季度数"],
+            [
+                [_rank(r.rank_in_group), r.unit_name, _score(r.total_score), str(r.quarters_scored)]
+                for r in rows.itertuples()
+            ],
+        )
         return
-    changes = [("—" if pd.isna(r.score_change_qoq) else ("▲" if r.score_change_qoq > 0 else "▼" if r.score_change_qoq < 0 else "")
-                + f"{abs(r.score_change_qoq):.2f}") for r in rows.itertuples()]
-    _table(doc, ["名次", "单位", "总分", "等次", "亮灯", "较上季度"],
-           [[_rank(r.rank_in_group), r.unit_name, _score(r.total_score), r.grade, LIGHT_ZH.get(r.light, "—"), change]
-            for r, change in zip(rows.itertuples(), changes)], list(rows.light), light_column=4)
+    changes = [
+        (
+            "—"
+            if pd.isna(r.score_change_qoq)
+            else ("▲" if r.score_change_qoq > 0 else "▼" if r.score_change_qoq < 0 else "")
+            + f"{abs(r.score_change_qoq):.2f}"
+        )
+        for r in rows.itertuples()
+    ]
+    _table(
+        doc,
+        ["名次", "单位", "总分", "等次", "亮灯", "较上季度"],
+        [
+            [_rank(r.rank_in_group), r.unit_name, _score(r.total_score), r.grade, LIGHT_ZH.get(r.light, "—"), change]
+            for r, change in zip(rows.itertuples(), changes)
+        ],
+        list(rows.light),
+        light_column=4,
+    )
 
 
 def _red_black_table(doc, data: ReportData) -> None:
     names = {code: name for code, name, _ in data.peer_groups}
     lists = data.red_black[data.red_black.list.isin(["red", "black"])]
-    _table(doc, ["组别", "榜单", "单位", "总分", "组内名次"],
-           [[names.get(r.peer_group, r.peer_group), r.list_zh, r.unit_name, _score(r.total_score), _rank(r.rank_in_group)]
-            for r in lists.itertuples()])
+    _table(
+        doc,
+        ["组别", "榜单", "单位", "总分", "组内名次"],
+        [
+            [
+                names.get(r.peer_group, r.peer_group),
+                r.list_zh,
+                r.unit_name,
+                _score(r.total_score),
+                _rank(r.rank_in_group),
+            ]
+            for r in lists.itertuples()
+        ],
+    )
 
 
 def write_document(data: ReportData, prov: Provenance, folder: Path, home_root: Path | None = None) -> Path:
     """Render the template and lay it out as a .docx in `folder`; returns its path."""
-    text = jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined) \
-        .from_string(template_text(home_root, data.is_year)).render(**context(data, prov))
+    text = (
+        jinja2.Environment(trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
+        .from_string(template_text(home_root, data.is_year))
+        .render(**context(data, prov))
+    )
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = FONT
@@ -165,7 +223,7 @@ def write_document(data: ReportData, prov: Provenance, folder: Path, home_root: 
             paragraph = doc.add_paragraph()
             paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
             _font(paragraph.add_run(line[2:]), 20, bold=True)
-        elif (match := RANKING.fullmatch(line)):
+        elif match := RANKING.fullmatch(line):
             _ranking_table(doc, data, match.group(1))
         elif line == RED_BLACK:
             _red_black_table(doc, data)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from orchestration.home import Home
 from orchestration.clock import beijing_text
+from orchestration.home import Home
 
 PUBLISHED_MARTS = "published_marts"
 
@@ -36,6 +36,10 @@ def latest_publish_run(home: Home) -> str | None:
 
 
 def provenance(run_id: str | None, publication: str, now: datetime | None = None) -> Provenance:
-    now = now or datetime.now(timezone.utc)
-    return Provenance(run_id=run_id, publication=publication, generated_at=beijing_text(now),
-                      generated_at_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    now = now or datetime.now(UTC)
+    return Provenance(
+        run_id=run_id,
+        publication=publication,
+        generated_at=beijing_text(now),
+        generated_at_utc=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )

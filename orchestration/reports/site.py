@@ -26,8 +26,12 @@ MAP_FILE = STATIC / "vendor" / "jiangxi-map.js"
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates" / "site"),
-                              autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates" / "site"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def _num(value) -> float | None:
@@ -80,30 +84,49 @@ def _rank_change(value) -> tuple[str, str]:
 def map_codes() -> frozenset[str]:
     """The county and city codes drawn by the vendored boundary file (a city as its counties)."""
     text = MAP_FILE.read_text(encoding="utf-8")
-    collection = json.loads(text[text.index("{"):text.rindex("}") + 1])
-    return frozenset(code for f in collection["features"] for code in (f["properties"]["name"], f["properties"]["city"]))
+    collection = json.loads(text[text.index("{") : text.rindex("}") + 1])
+    return frozenset(
+        code for f in collection["features"] for code in (f["properties"]["name"], f["properties"]["city"])
+    )
 
 
 def _unit_summary(row, data: ReportData) -> dict:
     change_text, change_class = _change(getattr(row, "score_change_qoq", None))
     rank_text, rank_class = _rank_change(getattr(row, "rank_change_qoq", None))
     summary = {
-        "code": row.unit_code, "name": row.unit_name, "peer_group": row.peer_group,
-        "peer_group_name": row.peer_group_name, "rank": _int(row.rank_in_group), "group_size": int(row.group_size),
-        "rank_text": "暂不排名" if _int(row.rank_in_group) is None else f"{int(row.rank_in_group)}/{int(row.group_size)}",
-        "total": _num(row.total_score), "total_text": _fmt(row.total_score),
-        "light": getattr(row, "light", None), "grade": getattr(row, "grade", None),
-        "change": _num(getattr(row, "score_change_qoq", None)), "change_text": change_text, "change_class": change_class,
-        "rank_change": _num(getattr(row, "rank_change_qoq", None)), "rank_change_text": rank_text,
+        "code": row.unit_code,
+        "name": row.unit_name,
+        "peer_group": row.peer_group,
+        "peer_group_name": row.peer_group_name,
+        "rank": _int(row.rank_in_group),
+        "group_size": int(row.group_size),
+        "rank_text": "暂不排名"
+        if _int(row.rank_in_group) is None
+        else f"{int(row.rank_in_group)}/{int(row.group_size)}",
+        "total": _num(row.total_score),
+        "total_text": _fmt(row.total_score),
+        "light": getattr(row, "light", None),
+        "grade": getattr(row, "grade", None),
+        "change": _num(getattr(row, "score_change_qoq", None)),
+        "change_text": change_text,
+        "change_class": change_class,
+        "rank_change": _num(getattr(row, "rank_change_qoq", None)),
+        "rank_change_text": rank_text,
         "rank_change_class": rank_class,
     }
     if data.is_year:
         summary["quarters"] = [_num(getattr(row, f"q_{q}", None)) for q in data.quarters]
     else:
-        summary["dims"] = [{"name": name, "score": _num(getattr(row, f"dim_{code}")), "text": _fmt(getattr(row, f"dim_{code}")),
-                            "max": _fmt(data.dimension_max.get(code)),
-                            "ratio": round((_num(getattr(row, f"dim_{code}")) or 0) / (data.dimension_max.get(code) or 1), 3)}
-                           for code, name in data.dimensions]
+        summary["dims"] = [
+            {
+                "name": name,
+                "score": _num(getattr(row, f"dim_{code}")),
+                "text": _fmt(getattr(row, f"dim_{code}")),
+                "max": _fmt(data.dimension_max.get(code)),
+                "ratio": round((_num(getattr(row, f"dim_{code}")) or 0) / (data.dimension_max.get(code) or 1), 3),
+            }
+            for code, name in data.dimensions
+        ]
     return summary
 
 
@@ -118,20 +141,36 @@ def _map_data(data: ReportData, units: list[dict]) -> dict:
     group_names = {code: name for code, name, _ in data.peer_groups}
 
     def entry(u: dict) -> dict:
-        return {"code": u["code"], "name": u["name"], "group": group_names[u["peer_group"]], "rank": u["rank"],
-                "size": u["group_size"], "score": u["total"], "score_text": u["total_text"], "grade": u["grade"],
-                "light": u["light"]}
+        return {
+            "code": u["code"],
+            "name": u["name"],
+            "group": group_names[u["peer_group"]],
+            "rank": u["rank"],
+            "size": u["group_size"],
+            "score": u["total"],
+            "score_text": u["total_text"],
+            "grade": u["grade"],
+            "light": u["light"],
+        }
 
     tiers = dict(zip(data.rankings.unit_code, data.rankings.tier))
     counties = {c: entry(u) for c, u in by_code.items() if tiers[c] == "county"}
     cities = {c: entry(u) for c, u in by_code.items() if tiers[c] == "city"}
-    departments = [{**entry(u), "group_short": group_names[u["peer_group"]].replace("类部门", "类")}
-                   for u in units if tiers[u["code"]] == "department"]
+    departments = [
+        {**entry(u), "group_short": group_names[u["peer_group"]].replace("类部门", "类")}
+        for u in units
+        if tiers[u["code"]] == "department"
+    ]
     scores = [u["score"] for u in [*counties.values(), *cities.values()] if u["score"] is not None]
     dept_scores = [u["score"] for u in departments if u["score"] is not None]
-    return {"counties": counties, "cities": cities, "departments": departments,
-            "min": math.floor(min(scores, default=0)), "max": math.ceil(max(scores, default=100)),
-            "dept_min": min(dept_scores, default=0)}
+    return {
+        "counties": counties,
+        "cities": cities,
+        "departments": departments,
+        "min": math.floor(min(scores, default=0)),
+        "max": math.ceil(max(scores, default=100)),
+        "dept_min": min(dept_scores, default=0),
+    }
 
 
 def _off_map_note(data: ReportData, units: list[dict]) -> str:
@@ -140,9 +179,11 @@ def _off_map_note(data: ReportData, units: list[dict]) -> str:
     if not off:
         return ""
     names = "、".join(f"{u['name']}（{u['total_text']}，{u['peer_group_name']}第{u['rank']}名）" for u in off)
-    return (f"地图上未单独显示：{names}——边界数据早于其设立或无独立辖区（原湾里区的区域按新建区显示）。"
-            "Not drawn: units newer than the boundary data or without a territory of their own. "
-            "灰色 = 本期无分数 / grey = no score this period.")
+    return (
+        f"地图上未单独显示：{names}——边界数据早于其设立或无独立辖区（原湾里区的区域按新建区显示）。"
+        "Not drawn: units newer than the boundary data or without a territory of their own. "
+        "灰色 = 本期无分数 / grey = no score this period."
+    )
 
 
 def _by_unit(frame: pd.DataFrame) -> dict[str, list[SimpleNamespace]]:
@@ -156,42 +197,65 @@ def _by_unit(frame: pd.DataFrame) -> dict[str, list[SimpleNamespace]]:
 def _profile(u: dict, data: ReportData, frames: dict[str, dict[str, list]], peers: pd.DataFrame | None) -> dict:
     code = u["code"]
     history = frames["history"].get(code, [])
-    page = {"history": [{"period": h.period, "score": _num(h.total_score), "rank": _int(h.rank_in_group)}
-                        for h in history],
-            "group_size": max([int(h.group_size) for h in history] + [u["group_size"]])}
+    page = {
+        "history": [{"period": h.period, "score": _num(h.total_score), "rank": _int(h.rank_in_group)} for h in history],
+        "group_size": max([int(h.group_size) for h in history] + [u["group_size"]]),
+    }
     context: dict = {"u": u, "strengths": [], "weaknesses": [], "indicator_rows": []}
     if not data.is_year:
         group = peers.loc[u["peer_group"]]
-        page["dimensions"] = [{"name": name, "score": dim["score"], "max": data.dimension_max.get(c),
-                               "peer_mean": round(float(group[f"dim_{c}"]), 4)}
-                              for (c, name), dim in zip(data.dimensions, u["dims"])]
+        page["dimensions"] = [
+            {
+                "name": name,
+                "score": dim["score"],
+                "max": data.dimension_max.get(c),
+                "peer_mean": round(float(group[f"dim_{c}"]), 4),
+            }
+            for (c, name), dim in zip(data.dimensions, u["dims"])
+        ]
         contrib = frames["contributions"].get(code, [])
         names = dict(data.dimensions)
-        page["contributions"] = [{"name": names.get(r.dimension, r.dimension), "change": _num(r.score_change),
-                                  "share": _num(r.share_of_change)}
-                                 for r in contrib if r.dimension in names]
+        page["contributions"] = [
+            {
+                "name": names.get(r.dimension, r.dimension),
+                "change": _num(r.score_change),
+                "share": _num(r.share_of_change),
+            }
+            for r in contrib
+            if r.dimension in names
+        ]
         page["contributions"].sort(key=lambda c: list(names.values()).index(c["name"]))
         seen: dict[str, set] = {"strength": set(), "weakness": set()}
         for s in frames["strengths"].get(code, []):
             if s.indicator_code in seen[s.side]:
                 continue
             seen[s.side].add(s.indicator_code)
-            item = {"code": s.indicator_code, "name": s.indicator_name_zh,
-                    "detail": f"得分 {_fmt(s.score)}/{_fmt(s.max_score)}，组内第 {s.peer_rank}/{s.peer_count}"}
+            item = {
+                "code": s.indicator_code,
+                "name": s.indicator_name_zh,
+                "detail": f"得分 {_fmt(s.score)}/{_fmt(s.max_score)}，组内第 {s.peer_rank}/{s.peer_count}",
+            }
             context["strengths" if s.side == "strength" else "weaknesses"].append(item)
         for i in frames["indicators"].get(code, []):
             source = "—"
             if isinstance(getattr(i, "file_name", None), str):
                 row = _num(i.source_row)
                 source = f"{i.file_name} · {_text(i.sheet)} · 第 {int(row)} 行" if row is not None else i.file_name
-            context["indicator_rows"].append({
-                "code": i.indicator_code, "name": i.indicator_name_zh,
-                "dimension": _text(i.dimension_name_zh, _text(i.part_name_zh, i.kind)),
-                "raw": _raw(i.raw_value), "target": _raw(i.target), "score": _fmt(i.score, 4).rstrip("0").rstrip("."),
-                "max": _raw(i.max_score), "light": i.light if isinstance(i.light, str) else None,
-                "note": "不适用" if i.is_na else ("缺报" if i.is_missing else "—"),
-                "peer_rank": f"{int(i.peer_rank)}/{int(i.peer_count)}" if _num(i.peer_rank) is not None else "—",
-                "source": source})
+            context["indicator_rows"].append(
+                {
+                    "code": i.indicator_code,
+                    "name": i.indicator_name_zh,
+                    "dimension": _text(i.dimension_name_zh, _text(i.part_name_zh, i.kind)),
+                    "raw": _raw(i.raw_value),
+                    "target": _raw(i.target),
+                    "score": _fmt(i.score, 4).rstrip("0").rstrip("."),
+                    "max": _raw(i.max_score),
+                    "light": i.light if isinstance(i.light, str) else None,
+                    "note": "不适用" if i.is_na else ("缺报" if i.is_missing else "—"),
+                    "peer_rank": f"{int(i.peer_rank)}/{int(i.peer_count)}" if _num(i.peer_rank) is not None else "—",
+                    "source": source,
+                }
+            )
     return {**context, "page_data": page}
 
 
@@ -202,9 +266,18 @@ def write_site(data: ReportData, prov: Provenance, folder: Path) -> Path:
     shutil.copytree(STATIC / "site", folder / "assets")
     shutil.copytree(STATIC / "vendor", folder / "assets" / "vendor")
     units = [_unit_summary(SimpleNamespace(**row), data) for row in data.rankings.to_dict("records")]
-    base = {"period_zh": period_zh(data.period), "coverage": data.coverage, "provenance": prov,
-            "is_year": data.is_year, "returns_used": len(data.current_returns), "peer_groups": data.peer_groups,
-            "dimensions": data.dimensions, "quarters": data.quarters, "light_zh": LIGHT_ZH, "light_short": LIGHT_SHORT}
+    base = {
+        "period_zh": period_zh(data.period),
+        "coverage": data.coverage,
+        "provenance": prov,
+        "is_year": data.is_year,
+        "returns_used": len(data.current_returns),
+        "peer_groups": data.peer_groups,
+        "dimensions": data.dimensions,
+        "quarters": data.quarters,
+        "light_zh": LIGHT_ZH,
+        "light_short": LIGHT_SHORT,
+    }
 
     def render(template: str, path: Path, page: str, root: str = "", page_data: dict | None = None, **context) -> None:
         html = env.get_template(template).render(**base, page=page, root=root, page_data=page_data or {}, **context)
@@ -215,25 +288,49 @@ def write_site(data: ReportData, prov: Provenance, folder: Path) -> Path:
         lights = data.indicators.pivot(index="unit_code", columns="indicator_code", values="light")
         for u in units:
             row = lights.loc[u["code"]] if u["code"] in lights.index else None
-            u["indicator_lights"] = [None if row is None or not isinstance(row.get(i["code"]), str)
-                                     else row.get(i["code"]) for i in indicators]
+            u["indicator_lights"] = [
+                None if row is None or not isinstance(row.get(i["code"]), str) else row.get(i["code"])
+                for i in indicators
+            ]
     render("index.html", folder / "index.html", "index", units=units, indicators=indicators)
     map_data = _map_data(data, units)
     departments = len(map_data["departments"])
-    render("map.html", folder / "map.html", "map", page_data=map_data, off_map_note=_off_map_note(data, units),
-           department_chart_height=max(200, 22 * departments + 60))
+    render(
+        "map.html",
+        folder / "map.html",
+        "map",
+        page_data=map_data,
+        off_map_note=_off_map_note(data, units),
+        department_chart_height=max(200, 22 * departments + 60),
+    )
     if not data.is_year:
         render("redblack.html", folder / "redblack.html", "redblack", groups=_red_black_groups(data))
     render("returns.html", folder / "returns.html", "returns", log=_log_rows(data), missing=_missing(data))
-    frames = {name: _by_unit(frame) for name, frame in (
-        ("history", data.history), ("contributions", data.contributions), ("strengths", data.strengths),
-        ("indicators", data.indicators))}
-    peers = data.rankings.groupby("peer_group")[[f"dim_{c}" for c, _ in data.dimensions]].mean() if not data.is_year else None
+    frames = {
+        name: _by_unit(frame)
+        for name, frame in (
+            ("history", data.history),
+            ("contributions", data.contributions),
+            ("strengths", data.strengths),
+            ("indicators", data.indicators),
+        )
+    }
+    peers = (
+        data.rankings.groupby("peer_group")[[f"dim_{c}" for c, _ in data.dimensions]].mean()
+        if not data.is_year
+        else None
+    )
     (folder / "units").mkdir()
     for u in units:
         profile = _profile(u, data, frames, peers)
-        render("unit.html", folder / "units" / f"{u['code']}.html", "unit", root="../",
-               page_data=profile.pop("page_data"), **profile)
+        render(
+            "unit.html",
+            folder / "units" / f"{u['code']}.html",
+            "unit",
+            root="../",
+            page_data=profile.pop("page_data"),
+            **profile,
+        )
     return folder / "index.html"
 
 
@@ -247,19 +344,39 @@ def _red_black_groups(data: ReportData) -> list[dict]:
             part = rows[rows.list == list_code]
             if part.empty:
                 continue
-            lists.append({"code": list_code, "name": part.list_zh.iloc[0], "rows": [
-                {"code": r.unit_code, "name": r.unit_name, "total": _fmt(r.total_score), "rank": _int(r.rank_in_group),
-                 "change": _change(r.score_change_qoq)[0]} for r in part.itertuples()]})
+            lists.append(
+                {
+                    "code": list_code,
+                    "name": part.list_zh.iloc[0],
+                    "rows": [
+                        {
+                            "code": r.unit_code,
+                            "name": r.unit_name,
+                            "total": _fmt(r.total_score),
+                            "rank": _int(r.rank_in_group),
+                            "change": _change(r.score_change_qoq)[0],
+                        }
+                        for r in part.itertuples()
+                    ],
+                }
+            )
         groups.append({"name": name, "lists": lists})
     return groups
 
 
 def _log_rows(data: ReportData) -> list[dict]:
-    return [{"period": r.period, "submitter": f"{r.unit_code or '—'} {r.submitter_name if isinstance(r.submitter_name, str) else ''}",
-             "file_name": r.file_name, "status": r.status, "status_zh": STATUS_ZH.get(r.status, r.status),
-             "landed": beijing_or_dash(r.received_at if pd.isna(r.landed_at) else r.landed_at),
-             "reasons": [line for line in str(r.reasons or "").splitlines() if line.strip()]}
-            for r in data.return_log.itertuples()]
+    return [
+        {
+            "period": r.period,
+            "submitter": f"{r.unit_code or '—'} {r.submitter_name if isinstance(r.submitter_name, str) else ''}",
+            "file_name": r.file_name,
+            "status": r.status,
+            "status_zh": STATUS_ZH.get(r.status, r.status),
+            "landed": beijing_or_dash(r.received_at if pd.isna(r.landed_at) else r.landed_at),
+            "reasons": [line for line in str(r.reasons or "").splitlines() if line.strip()],
+        }
+        for r in data.return_log.itertuples()
+    ]
 
 
 def _missing(data: ReportData) -> list[dict]:
@@ -268,5 +385,8 @@ def _missing(data: ReportData) -> list[dict]:
         return []
     reported = set(data.current_returns[data.current_returns.return_type == "unit"].unit_code)
     scored = set(data.rankings.unit_code)
-    return [{"code": r.unit_code, "name": r.unit_name, "scored": r.unit_code in scored}
-            for r in data.units.itertuples() if r.unit_code not in reported]
+    return [
+        {"code": r.unit_code, "name": r.unit_name, "scored": r.unit_code in scored}
+        for r in data.units.itertuples()
+        if r.unit_code not in reported
+    ]

@@ -17,15 +17,22 @@ import xlsxwriter
 
 from orchestration.reports.data import ReportData
 from orchestration.reports.provenance import Provenance
-from orchestration.reports.text import (LIGHT_SHORT, LIGHT_ZH, STATUS_ZH, beijing_or_dash, display_width,
-                                        looks_like_formula, period_zh)
+from orchestration.reports.text import (
+    LIGHT_SHORT,
+    LIGHT_ZH,
+    STATUS_ZH,
+    beijing_or_dash,
+    display_width,
+    looks_like_formula,
+    period_zh,
+)
 
 LIGHT_FILL = {"green": ("#C6EFCE", "#006100"), "yellow": ("#FFEB9C", "#9C5700"), "red": ("#FFC7CE", "#9C0006")}
 NUMBER_FORMATS = {
     "score": "0.00",
     "raw": "#,##0.####",
     "int": "0",
-    "change": '▲0.00;[Red]▼0.00;0.00',
+    "change": "▲0.00;[Red]▼0.00;0.00",
     "rank_change": '▲0;[Red]▼0;"—"',
 }
 MAX_WIDTH = 60
@@ -48,18 +55,27 @@ class _Writer:
     """The workbook, its shared formats and the table writer."""
 
     def __init__(self, path: Path):
-        self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                    "strings_to_numbers": False, "nan_inf_to_errors": False})
+        self.book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "nan_inf_to_errors": False,
+            },
+        )
         base = {"font_name": "Microsoft YaHei", "font_size": 10, "valign": "vcenter"}
         self.text = self.book.add_format(base)
         self.guarded = self.book.add_format({**base, "quote_prefix": True})
-        self.header = self.book.add_format({**base, "bold": True, "bg_color": "#DDEBF7", "border": 1,
-                                            "text_wrap": True, "align": "center"})
+        self.header = self.book.add_format(
+            {**base, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True, "align": "center"}
+        )
         self.title = self.book.add_format({**base, "bold": True, "font_size": 16})
         self.label = self.book.add_format({**base, "bold": True})
         self.numbers = {kind: self.book.add_format({**base, "num_format": fmt}) for kind, fmt in NUMBER_FORMATS.items()}
-        self.lights = {light: self.book.add_format({"bg_color": bg, "font_color": fg})
-                       for light, (bg, fg) in LIGHT_FILL.items()}
+        self.lights = {
+            light: self.book.add_format({"bg_color": bg, "font_color": fg}) for light, (bg, fg) in LIGHT_FILL.items()
+        }
 
     def sheet(self, name: str, title: str):
         """A new worksheet set up for A4 landscape printing, one page wide, with a title header."""
@@ -68,7 +84,7 @@ class _Writer:
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_header(f"&C&\"Microsoft YaHei,Bold\"{title.replace('&', '&&')}")
+        ws.set_header(f'&C&"Microsoft YaHei,Bold"{title.replace("&", "&&")}')
         ws.set_footer("&C第 &P 页，共 &N 页")
         return ws
 
@@ -105,9 +121,15 @@ class _Writer:
         values = [frame[col.key].tolist() if col.key in frame.columns else [None] * len(frame) for col in columns]
         for c, (column, cells) in enumerate(zip(columns, values)):
             self.column(ws, first_row + 1, c, cells, column.kind)
-            shown = [LIGHT_ZH.get(v, v) if column.kind == "light" else
-                     (f"{v:.2f}" if isinstance(v, float) and not math.isnan(v) else v) for v in cells[:500]]
-            width = max([display_width(column.header) // 2 + 2] + [display_width(v) + 2 for v in shown if v is not None])
+            shown = [
+                LIGHT_ZH.get(v, v)
+                if column.kind == "light"
+                else (f"{v:.2f}" if isinstance(v, float) and not math.isnan(v) else v)
+                for v in cells[:500]
+            ]
+            width = max(
+                [display_width(column.header) // 2 + 2] + [display_width(v) + 2 for v in shown if v is not None]
+            )
             ws.set_column(c, c, min(width, MAX_WIDTH))
         last = first_row + len(frame)
         ws.freeze_panes(first_row + 1, 0)
@@ -121,8 +143,9 @@ class _Writer:
     def colour_lights(self, ws, r0: int, c0: int, r1: int, c1: int, words: dict[str, str]) -> None:
         """Conditional formats: a cell whose text is a light's word takes the light's colour."""
         for light, word in words.items():
-            ws.conditional_format(r0, c0, r1, c1, {"type": "cell", "criteria": "==", "value": f'"{word}"',
-                                                   "format": self.lights[light]})
+            ws.conditional_format(
+                r0, c0, r1, c1, {"type": "cell", "criteria": "==", "value": f'"{word}"', "format": self.lights[light]}
+            )
 
 
 def _cover(w: _Writer, data: ReportData, provenance: Provenance) -> None:
@@ -141,8 +164,11 @@ def _cover(w: _Writer, data: ReportData, provenance: Provenance) -> None:
         ("生成时间 Generated at", provenance.generated_at),
         ("数据来源运行 Dagster run", provenance.run_id or "—"),
         ("发布快照 Publication", provenance.publication),
-        ("说明 Note", "分数取自发布库（published/wuxing.duckdb），显示保留两位小数，单元格内为原值；"
-                     "灯色：绿灯 良好及以上，黄灯 一般，红灯 较差。"),
+        (
+            "说明 Note",
+            "分数取自发布库（published/wuxing.duckdb），显示保留两位小数，单元格内为原值；"
+            "灯色：绿灯 良好及以上，黄灯 一般，红灯 较差。",
+        ),
     ]
     for r, (label, value) in enumerate(rows, start=2):
         ws.write_string(r, 0, label, w.label)
@@ -153,18 +179,31 @@ def _cover(w: _Writer, data: ReportData, provenance: Provenance) -> None:
 
 def _group_columns(data: ReportData) -> list[Column]:
     if data.is_year:
-        return [Column("名次", "rank_in_group", "int"), Column("单位代码", "unit_code"), Column("单位", "unit_name"),
-                Column("年度得分", "total_score", "score"), Column("计分季度数", "quarters_scored", "int"),
-                *[Column(f"{q[4:]}得分", f"q_{q}", "score") for q in data.quarters],
-                Column("汇总方式", "annual_rollup"), Column("指标体系", "framework_version")]
-    return [Column("名次", "rank_in_group", "int"), Column("单位代码", "unit_code"), Column("单位", "unit_name"),
-            Column("总分", "total_score", "score"),
-            *[Column(name, f"dim_{code}", "score") for code, name in data.dimensions],
-            *[Column(name, f"part_{code}", "score") for code, name in data.parts],
-            Column("加分", "bonus", "score"), Column("扣分", "deduction", "score"),
-            Column("等次", "grade"), Column("亮灯", "light", "light"),
-            Column("较上季度得分", "score_change_qoq", "change"), Column("名次变化", "rank_change_qoq", "rank_change"),
-            Column("较上年同期得分", "score_change_yoy", "change")]
+        return [
+            Column("名次", "rank_in_group", "int"),
+            Column("单位代码", "unit_code"),
+            Column("单位", "unit_name"),
+            Column("年度得分", "total_score", "score"),
+            Column("计分季度数", "quarters_scored", "int"),
+            *[Column(f"{q[4:]}得分", f"q_{q}", "score") for q in data.quarters],
+            Column("汇总方式", "annual_rollup"),
+            Column("指标体系", "framework_version"),
+        ]
+    return [
+        Column("名次", "rank_in_group", "int"),
+        Column("单位代码", "unit_code"),
+        Column("单位", "unit_name"),
+        Column("总分", "total_score", "score"),
+        *[Column(name, f"dim_{code}", "score") for code, name in data.dimensions],
+        *[Column(name, f"part_{code}", "score") for code, name in data.parts],
+        Column("加分", "bonus", "score"),
+        Column("扣分", "deduction", "score"),
+        Column("等次", "grade"),
+        Column("亮灯", "light", "light"),
+        Column("较上季度得分", "score_change_qoq", "change"),
+        Column("名次变化", "rank_change_qoq", "rank_change"),
+        Column("较上年同期得分", "score_change_yoy", "change"),
+    ]
 
 
 def _groups(w: _Writer, data: ReportData) -> None:
@@ -179,11 +218,22 @@ def _red_black(w: _Writer, data: ReportData) -> None:
     ws = w.sheet("红黑榜", f"{period_zh(data.period)} 红黑榜")
     names = dict((code, name) for code, name, _ in data.peer_groups)
     frame = data.red_black.assign(peer_group_name=data.red_black.peer_group.map(names))
-    w.table(ws, frame, [Column("组别", "peer_group_name"), Column("榜单", "list_zh"), Column("榜内序号", "list_rank", "int"),
-                        Column("单位代码", "unit_code"), Column("单位", "unit_name"), Column("总分", "total_score", "score"),
-                        Column("组内名次", "rank_in_group", "int"), Column("组内单位数", "group_size", "int"),
-                        Column("较上季度得分", "score_change_qoq", "change"),
-                        Column("名次变化", "rank_change_qoq", "rank_change")])
+    w.table(
+        ws,
+        frame,
+        [
+            Column("组别", "peer_group_name"),
+            Column("榜单", "list_zh"),
+            Column("榜内序号", "list_rank", "int"),
+            Column("单位代码", "unit_code"),
+            Column("单位", "unit_name"),
+            Column("总分", "total_score", "score"),
+            Column("组内名次", "rank_in_group", "int"),
+            Column("组内单位数", "group_size", "int"),
+            Column("较上季度得分", "score_change_qoq", "change"),
+            Column("名次变化", "rank_change_qoq", "rank_change"),
+        ],
+    )
 
 
 def _light_matrix(w: _Writer, data: ReportData) -> None:
@@ -218,26 +268,60 @@ def _light_matrix(w: _Writer, data: ReportData) -> None:
 
 def _indicator_scores(w: _Writer, data: ReportData) -> None:
     ws = w.sheet("指标得分", f"{period_zh(data.period)} 指标得分明细")
-    w.table(ws, data.indicators, [
-        Column("组别", "peer_group_name"), Column("单位代码", "unit_code"), Column("单位", "unit_name"),
-        Column("指标代码", "indicator_code"), Column("指标名称", "indicator_name_zh"),
-        Column("一级指标", "dimension_name_zh"), Column("二级指标", "measure_name_zh"), Column("计分方法", "method"),
-        Column("计量单位", "unit_of_measure"), Column("填报值", "raw_value", "raw"), Column("目标值", "target", "raw"),
-        Column("得分", "score", "score"), Column("满分", "max_score", "score"), Column("亮灯", "light", "light"),
-        Column("组内名次", "peer_rank", "int"), Column("组内单位数", "peer_count", "int"),
-        Column("来源文件", "file_name"), Column("工作表", "sheet"), Column("行号", "source_row", "int")])
+    w.table(
+        ws,
+        data.indicators,
+        [
+            Column("组别", "peer_group_name"),
+            Column("单位代码", "unit_code"),
+            Column("单位", "unit_name"),
+            Column("指标代码", "indicator_code"),
+            Column("指标名称", "indicator_name_zh"),
+            Column("一级指标", "dimension_name_zh"),
+            Column("二级指标", "measure_name_zh"),
+            Column("计分方法", "method"),
+            Column("计量单位", "unit_of_measure"),
+            Column("填报值", "raw_value", "raw"),
+            Column("目标值", "target", "raw"),
+            Column("得分", "score", "score"),
+            Column("满分", "max_score", "score"),
+            Column("亮灯", "light", "light"),
+            Column("组内名次", "peer_rank", "int"),
+            Column("组内单位数", "peer_count", "int"),
+            Column("来源文件", "file_name"),
+            Column("工作表", "sheet"),
+            Column("行号", "source_row", "int"),
+        ],
+    )
 
 
 def _return_log(w: _Writer, data: ReportData) -> None:
     ws = w.sheet("填报情况", f"{period_zh(data.period)} 填报与退回情况")
-    frame = data.return_log.assign(status_zh=data.return_log.status.map(STATUS_ZH).fillna(data.return_log.status),
-                                   landed=[beijing_or_dash(r if not pd.isna(r) else f) for r, f in
-                                           zip(data.return_log.landed_at, data.return_log.received_at)])
-    w.table(ws, frame, [Column("期次", "period"), Column("报送单位代码", "unit_code"), Column("报送单位", "submitter_name"),
-                        Column("文件", "file_name"), Column("类型", "return_type"), Column("版本", "version", "int"),
-                        Column("结论", "status_zh"), Column("送达时间", "landed"),
-                        Column("错误数", "error_count", "int"), Column("提示数", "warning_count", "int"),
-                        Column("退回原因", "reasons"), Column("SHA-256", "sha256")])
+    frame = data.return_log.assign(
+        status_zh=data.return_log.status.map(STATUS_ZH).fillna(data.return_log.status),
+        landed=[
+            beijing_or_dash(r if not pd.isna(r) else f)
+            for r, f in zip(data.return_log.landed_at, data.return_log.received_at)
+        ],
+    )
+    w.table(
+        ws,
+        frame,
+        [
+            Column("期次", "period"),
+            Column("报送单位代码", "unit_code"),
+            Column("报送单位", "submitter_name"),
+            Column("文件", "file_name"),
+            Column("类型", "return_type"),
+            Column("版本", "version", "int"),
+            Column("结论", "status_zh"),
+            Column("送达时间", "landed"),
+            Column("错误数", "error_count", "int"),
+            Column("提示数", "warning_count", "int"),
+            Column("退回原因", "reasons"),
+            Column("SHA-256", "sha256"),
+        ],
+    )
 
 
 def write_workbook(data: ReportData, provenance: Provenance, folder: Path) -> Path:

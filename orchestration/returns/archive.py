@@ -7,7 +7,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from orchestration.home import Home
@@ -87,27 +87,29 @@ def archived_files(home: Home) -> list[ArchivedFile]:
 
 def landed_files(home: Home) -> list[Path]:
     """Files waiting in landing/, oldest first (by modification time, then name)."""
-    paths = [p for p in home.landing.iterdir()
-             if (p.is_symlink() or p.is_file()) and not p.name.startswith(IGNORED_PREFIXES)
-             and not p.name.endswith(".part")]
+    paths = [
+        p
+        for p in home.landing.iterdir()
+        if (p.is_symlink() or p.is_file()) and not p.name.startswith(IGNORED_PREFIXES) and not p.name.endswith(".part")
+    ]
     return sorted(paths, key=lambda p: (p.lstat().st_mtime, p.name))
 
 
 def archive_landing(home: Home) -> ArchiveReport:
     """Move every landed file into the archive (once per distinct content) and empty landing/."""
     report = ArchiveReport(archived=[], duplicates=[])
-    last = datetime.now(timezone.utc) - timedelta(seconds=1)
+    last = datetime.now(UTC) - timedelta(seconds=1)
     for path in landed_files(home):
         symlink = path.is_symlink()
         # A link is never followed (it could point anywhere): what is archived is the link itself.
         data = os.readlink(path).encode() if symlink else path.read_bytes()
-        landed = datetime.fromtimestamp(path.lstat().st_mtime, timezone.utc)
+        landed = datetime.fromtimestamp(path.lstat().st_mtime, UTC)
         sha = hashlib.sha256(data).hexdigest()
         folder = home.archive / sha[:2]
         folder.mkdir(parents=True, exist_ok=True)
         sidecar = folder / f"{sha}.json"
         # Strictly increasing receipt times keep the landing order even within one pass.
-        now = max(datetime.now(timezone.utc), last + timedelta(microseconds=1))
+        now = max(datetime.now(UTC), last + timedelta(microseconds=1))
         last = now
         if sidecar.exists():
             meta = json.loads(sidecar.read_text(encoding="utf-8"))
@@ -118,9 +120,15 @@ def archive_landing(home: Home) -> ArchiveReport:
             suffix = path.suffix.lower() if re.fullmatch(r"\.[a-z0-9]{1,8}", path.suffix.lower()) else ".bin"
             blob = folder / f"{sha}{suffix}"
             _write_atomic(blob, data)
-            meta = {"sha256": sha, "file_name": path.name, "received_at": now.isoformat(),
-                    "landed_at": min(landed, now).isoformat(), "size_bytes": len(data),
-                    "blob": blob.name, "symlink": symlink}
+            meta = {
+                "sha256": sha,
+                "file_name": path.name,
+                "received_at": now.isoformat(),
+                "landed_at": min(landed, now).isoformat(),
+                "size_bytes": len(data),
+                "blob": blob.name,
+                "symlink": symlink,
+            }
             _write_atomic(sidecar, json.dumps(meta, ensure_ascii=False, indent=1).encode())
             report.archived.append(_load(sidecar))
         path.unlink()

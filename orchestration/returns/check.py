@@ -17,18 +17,30 @@ from orchestration.returns.settings import ValidationSettings
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 # Which frame column a failing expectation points at -> the frame column holding what the clerk typed.
-_SEEN_COLUMN = {"value": "value_text", "reportable_key": "indicator_code", "submitter_code": "submitter_text",
-                "unit_code": "unit_text", "period": "period_text", "period_status": "period_text",
-                "placeholder": "value_text", "value_fraction": "value_text", "change_ratio": "value_text",
-                "whole_value": "value_text", "file_name_code": "file_name", "file_name_period": "file_name",
-                "days_late": "landed_on", "identical_to_previous": "period"}
+_SEEN_COLUMN = {
+    "value": "value_text",
+    "reportable_key": "indicator_code",
+    "submitter_code": "submitter_text",
+    "unit_code": "unit_text",
+    "period": "period_text",
+    "period_status": "period_text",
+    "placeholder": "value_text",
+    "value_fraction": "value_text",
+    "change_ratio": "value_text",
+    "whole_value": "value_text",
+    "file_name_code": "file_name",
+    "file_name_period": "file_name",
+    "days_late": "landed_on",
+    "identical_to_previous": "period",
+}
 
 
 class SuiteChecker:
     """Runs the catalogue's suites on frames, in memory or keeping results and Data Docs."""
 
-    def __init__(self, reference: Reference, settings: ValidationSettings, rules: Catalogue,
-                 docs_dir: Path | None = None) -> None:
+    def __init__(
+        self, reference: Reference, settings: ValidationSettings, rules: Catalogue, docs_dir: Path | None = None
+    ) -> None:
         self.reference, self.settings, self.rules, self.docs_dir = reference, settings, rules, docs_dir
 
     @cached_property
@@ -55,8 +67,11 @@ class SuiteChecker:
     def parameters(self) -> dict[str, object]:
         """Values the suites' $PARAMETERs take: registries, periods, who reports what, thresholds."""
         indicators = self.reference.indicators
-        reportable = [f"{row.source}:{tier}:{row.indicator_code}"
-                      for row in indicators.itertuples() for tier in row.tiers.split("|")]
+        reportable = [
+            f"{row.source}:{tier}:{row.indicator_code}"
+            for row in indicators.itertuples()
+            for tier in row.tiers.split("|")
+        ]
         return {
             "known_units": sorted(self.reference.units.unit_code),
             "known_evaluators": sorted(self.reference.evaluators.evaluator_code),
@@ -78,13 +93,20 @@ class SuiteChecker:
         batch_definition = asset.add_batch_definition_whole_dataframe("batch")
         if self.docs_dir is None:
             return batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-                self.suite(suite_name), expectation_parameters=self.parameters, result_format=result_format)
+                self.suite(suite_name), expectation_parameters=self.parameters, result_format=result_format
+            )
         suite = self.context.suites.add_or_update(self.suite(suite_name))
         definition = self.context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite))
-        checkpoint = self.context.checkpoints.add_or_update(gx.Checkpoint(
-            name=suite_name, validation_definitions=[definition], result_format=result_format,
-            actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")]))
+            gx.ValidationDefinition(name=suite_name, data=batch_definition, suite=suite)
+        )
+        checkpoint = self.context.checkpoints.add_or_update(
+            gx.Checkpoint(
+                name=suite_name,
+                validation_definitions=[definition],
+                result_format=result_format,
+                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+            )
+        )
         outcome = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=self.parameters)
         return next(iter(outcome.run_results.values()))
 
@@ -109,16 +131,18 @@ def issues(result, frame: pd.DataFrame) -> dict[int, list[Issue]]:
                     continue
                 seen_file_rules.add((key, meta["rule"]))
             fields = {k: _blank_if_missing(v) for k, v in row.items()}
-            found.setdefault(key, []).append(Issue(
-                rule=meta["rule"],
-                severity=meta["severity"],
-                message_zh=meta["message_zh"].format(**fields),
-                fix_zh=meta["fix_zh"].format(**fields),
-                sheet=row["sheet"],
-                source_row=None if file_level or fields["source_row"] == "" else int(row["source_row"]),
-                column_name=None if file_level else meta["column_zh"],
-                value_seen=str(fields.get(_SEEN_COLUMN.get(column, column), "")),
-            ))
+            found.setdefault(key, []).append(
+                Issue(
+                    rule=meta["rule"],
+                    severity=meta["severity"],
+                    message_zh=meta["message_zh"].format(**fields),
+                    fix_zh=meta["fix_zh"].format(**fields),
+                    sheet=row["sheet"],
+                    source_row=None if file_level or fields["source_row"] == "" else int(row["source_row"]),
+                    column_name=None if file_level else meta["column_zh"],
+                    value_seen=str(fields.get(_SEEN_COLUMN.get(column, column), "")),
+                )
+            )
     return found
 
 

@@ -42,6 +42,5 @@ class Identifier:
     def identity(self, parsed: ParsedReturn) -> tuple[str, str]:
         """Submitter code and period of a return: from its content first, from its file name second."""
         submitter = self.resolve(parsed.submitter_text) or (self.name_code(parsed.file_name) or "").upper()
-        period = (normalise_period(parsed.period_text) or parsed.period_text
-                  or self.name_period(parsed.file_name) or "")
+        period = normalise_period(parsed.period_text) or parsed.period_text or self.name_period(parsed.file_name) or ""
         return submitter, period

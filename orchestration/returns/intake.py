@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import hashlib
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -22,7 +22,6 @@ from orchestration.returns.validate import HISTORY_COLUMNS, ReturnValidator, Sui
 from orchestration.warehouse import connect, ensure_raw_tables, table_exists
 
 
-
 @dataclass(frozen=True)
 class Submission:
     """What a return is judged on: its name, its bytes, when it landed, and whether it was a link."""
@@ -34,7 +33,7 @@ class Submission:
     fault: OSError | None = None  # the archived bytes could not be read
 
     @classmethod
-    def of(cls, item: ArchivedFile) -> "Submission":
+    def of(cls, item: ArchivedFile) -> Submission:
         try:
             return cls(item.file_name, item.read(), item.landed_at, item.symlink)
         except OSError as error:
@@ -57,18 +56,35 @@ class IntakeReport:
 def _parse(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
     """Parse one submission; a link in landing/ is refused without being followed."""
     if submission.symlink:
-        return ParsedReturn(file_name=submission.file_name, issues=[Issue(
-            "leaves_landing", ERROR, "报送的是指向其他位置的链接（快捷方式），不是文件本身",
-            "请直接报送文件本身，不要报送快捷方式或链接", value_seen=submission.data.decode(errors="replace"))])
+        return ParsedReturn(
+            file_name=submission.file_name,
+            issues=[
+                Issue(
+                    "leaves_landing",
+                    ERROR,
+                    "报送的是指向其他位置的链接（快捷方式），不是文件本身",
+                    "请直接报送文件本身，不要报送快捷方式或链接",
+                    value_seen=submission.data.decode(errors="replace"),
+                )
+            ],
+        )
     return parse_return(submission.file_name, submission.data, validator.settings)
 
 
 def unreadable(file_name: str, error: BaseException) -> ParsedReturn:
     """The verdict on a file whose reading, parsing or judging raised: refused with the error's
     class only (never a traceback, never its message, which may quote the file)."""
-    return ParsedReturn(file_name=file_name, issues=[Issue(
-        "unreadable", ERROR, f"文件无法读取：读取、解析或校验时出错（{type(error).__name__}）",
-        "请用 Excel 或 WPS 打开后另存为新的 .xlsx（或 UTF-8 编码的 .csv）再报送；仍被退回请联系考核办")])
+    return ParsedReturn(
+        file_name=file_name,
+        issues=[
+            Issue(
+                "unreadable",
+                ERROR,
+                f"文件无法读取：读取、解析或校验时出错（{type(error).__name__}）",
+                "请用 Excel 或 WPS 打开后另存为新的 .xlsx（或 UTF-8 编码的 .csv）再报送；仍被退回请联系考核办",
+            )
+        ],
+    )
 
 
 def _parse_guarded(submission: Submission, validator: ReturnValidator) -> ParsedReturn:
@@ -90,13 +106,18 @@ def load_history(home: Home) -> pd.DataFrame:
     with duckdb.connect(str(database), read_only=True) as con:
         if not table_exists(con, "marts", "fct_indicator_scores"):  # published before any scoring
             return pd.DataFrame(columns=HISTORY_COLUMNS)
-        return con.execute("select unit_code, period, indicator_code, raw_value as value "
-                           "from marts.fct_indicator_scores where raw_value is not null").df()
+        return con.execute(
+            "select unit_code, period, indicator_code, raw_value as value "
+            "from marts.fct_indicator_scores where raw_value is not null"
+        ).df()
 
 
-def judge(submissions: list[Submission], validator: ReturnValidator,
-          history: pd.DataFrame | None = None,
-          reported: set[tuple[str, str]] | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+def judge(
+    submissions: list[Submission],
+    validator: ReturnValidator,
+    history: pd.DataFrame | None = None,
+    reported: set[tuple[str, str]] | None = None,
+) -> tuple[list[Verdict], list[SuiteRun]]:
     """Parse and validate a batch of submissions: the one path the pipeline and the CLI share.
 
     A file that makes the batch's validation raise is found by validating the files one by one;
@@ -141,21 +162,41 @@ def pending_files(home: Home) -> list[ArchivedFile]:
 
 def _record(home: Home, items: list[ArchivedFile], verdicts: list[Verdict]) -> None:
     """Write the files, their values and their issues to the raw tables in one transaction."""
-    files = pd.DataFrame([{
-        "sha256": f.sha256, "file_name": f.file_name,
-        "archive_path": str(f.path.relative_to(home.root)),
-        "received_at": f.received_at.replace(tzinfo=None), "landed_at": f.landed_at.replace(tzinfo=None),
-        "size_bytes": f.size_bytes,
-        "return_type": v.return_type, "submitter_code": v.submitter_code, "period": v.period,
-        "status": v.status, "reasons": "\n".join(i.describe() for i in v.issues),
-        "error_count": sum(i.severity == "error" for i in v.issues),
-        "warning_count": sum(i.severity == "warning" for i in v.issues),
-    } for f, v in zip(items, verdicts)])
-    values = pd.concat([v.values.assign(sha256=f.sha256) for f, v in zip(items, verdicts)],
-                       ignore_index=True)
-    issues = pd.DataFrame([i.as_record(f.sha256) for f, v in zip(items, verdicts) for i in v.issues],
-                          columns=["sha256", "rule", "severity", "message_zh", "fix_zh", "sheet",
-                                   "source_row", "column_name", "value_seen"])
+    files = pd.DataFrame(
+        [
+            {
+                "sha256": f.sha256,
+                "file_name": f.file_name,
+                "archive_path": str(f.path.relative_to(home.root)),
+                "received_at": f.received_at.replace(tzinfo=None),
+                "landed_at": f.landed_at.replace(tzinfo=None),
+                "size_bytes": f.size_bytes,
+                "return_type": v.return_type,
+                "submitter_code": v.submitter_code,
+                "period": v.period,
+                "status": v.status,
+                "reasons": "\n".join(i.describe() for i in v.issues),
+                "error_count": sum(i.severity == "error" for i in v.issues),
+                "warning_count": sum(i.severity == "warning" for i in v.issues),
+            }
+            for f, v in zip(items, verdicts)
+        ]
+    )
+    values = pd.concat([v.values.assign(sha256=f.sha256) for f, v in zip(items, verdicts)], ignore_index=True)
+    issues = pd.DataFrame(
+        [i.as_record(f.sha256) for f, v in zip(items, verdicts) for i in v.issues],
+        columns=[
+            "sha256",
+            "rule",
+            "severity",
+            "message_zh",
+            "fix_zh",
+            "sheet",
+            "source_row",
+            "column_name",
+            "value_seen",
+        ],
+    )
     with connect(home.warehouse) as con:
         ensure_raw_tables(con)
         con.execute("begin")
@@ -195,11 +236,15 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
         summary = None
         if verdict.status == "accepted":
             summary = current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values)
-            current.add(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values,
-                        item.received_at)
-        notice = render_notice(item.file_name, item.sha256, verdict,
-                               reference.unit_name.get(verdict.submitter_code or ""), item.received_at,
-                               supersession=summary)
+            current.add(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values, item.received_at)
+        notice = render_notice(
+            item.file_name,
+            item.sha256,
+            verdict,
+            reference.unit_name.get(verdict.submitter_code or ""),
+            item.received_at,
+            supersession=summary,
+        )
         stem = stored_name(item.sha256, item.file_name)
         (home.notices / f"{stem}.notice.txt").write_text(notice, encoding="utf-8")
         if verdict.status == "rejected":
@@ -216,16 +261,30 @@ def intake(home: Home, reference: Reference) -> IntakeReport:
     return report
 
 
-def check_file(home: Home, reference: Reference, file_name: str, data: bytes,
-               landed_at: datetime | None = None) -> tuple[Verdict, str]:
+def check_file(
+    home: Home, reference: Reference, file_name: str, data: bytes, landed_at: datetime | None = None
+) -> tuple[Verdict, str]:
     """Verdict and notice for one file as if it landed at `landed_at` (default now), without
     ingesting it (`wuxing validate`)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     current = current_values(home)
-    (verdict,), _ = judge([Submission(file_name, data, landed_at or now)], ReturnValidator(reference),
-                          load_history(home), current.reported)
-    summary = current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values) \
-        if verdict.status == "accepted" else None
-    notice = render_notice(file_name, hashlib.sha256(data).hexdigest(), verdict,
-                           reference.unit_name.get(verdict.submitter_code or ""), now, supersession=summary)
+    (verdict,), _ = judge(
+        [Submission(file_name, data, landed_at or now)],
+        ReturnValidator(reference),
+        load_history(home),
+        current.reported,
+    )
+    summary = (
+        current.summary(verdict.submitter_code, verdict.period, verdict.return_type, verdict.values)
+        if verdict.status == "accepted"
+        else None
+    )
+    notice = render_notice(
+        file_name,
+        hashlib.sha256(data).hexdigest(),
+        verdict,
+        reference.unit_name.get(verdict.submitter_code or ""),
+        now,
+        supersession=summary,
+    )
     return verdict, notice

@@ -36,10 +36,35 @@ EVALUATION_HEADER = (
 
 # A row under the table whose first filled cell starts with one of these ends the table: notes,
 # seals and signatures (填报单位（盖章）, 审核人, 填报人, 联系电话, 填报日期 …).
-SIGNATURE_LABELS = ("填表人", "联系电话", "填报日期", "审核人", "单位负责人", "填报人", "制表人", "负责人",
-                    "分管领导", "主要领导", "审核", "注:", "注：", "注1", "说明:", "说明：", "备注:", "备注：",
-                    "填报单位(盖章)", "填报单位（盖章）", "单位(盖章)", "单位（盖章）", "(盖章)", "（盖章）",
-                    "盖章", "日期:", "日期：")
+SIGNATURE_LABELS = (
+    "填表人",
+    "联系电话",
+    "填报日期",
+    "审核人",
+    "单位负责人",
+    "填报人",
+    "制表人",
+    "负责人",
+    "分管领导",
+    "主要领导",
+    "审核",
+    "注:",
+    "注：",
+    "注1",
+    "说明:",
+    "说明：",
+    "备注:",
+    "备注：",
+    "填报单位(盖章)",
+    "填报单位（盖章）",
+    "单位(盖章)",
+    "单位（盖章）",
+    "(盖章)",
+    "（盖章）",
+    "盖章",
+    "日期:",
+    "日期：",
+)
 
 TITLE_ROW = 1
 META_ROW = 2
@@ -57,8 +82,7 @@ def header_for(return_type: str) -> tuple[str, ...]:
 
 def meta_row(unit_code: str, unit_name: str, period: str) -> list[str]:
     """Row 2 of a return: the submitter and the period."""
-    return [META_UNIT_CODE, unit_code, META_UNIT_NAME, unit_name, META_PERIOD, period,
-            META_TEMPLATE, TEMPLATE_VERSION]
+    return [META_UNIT_CODE, unit_code, META_UNIT_NAME, unit_name, META_PERIOD, period, META_TEMPLATE, TEMPLATE_VERSION]
 
 
 def period_zh(period: str) -> str:

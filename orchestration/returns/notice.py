@@ -9,8 +9,14 @@ from orchestration.returns.issues import ERROR, WARNING
 from orchestration.returns.validate import Verdict
 
 
-def render_notice(file_name: str, sha256: str, verdict: Verdict, unit_name: str | None,
-                  received_at: datetime | None = None, supersession: str | None = None) -> str:
+def render_notice(
+    file_name: str,
+    sha256: str,
+    verdict: Verdict,
+    unit_name: str | None,
+    received_at: datetime | None = None,
+    supersession: str | None = None,
+) -> str:
     """A plain-text notice listing every problem of the return, blocking ones first; for an
     accepted later return, `supersession` says what it replaced and what stays."""
     errors = [i for i in verdict.issues if i.severity == ERROR]

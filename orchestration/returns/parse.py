@@ -11,8 +11,17 @@ from pathlib import Path
 
 from orchestration.returns import layout
 from orchestration.returns.issues import ERROR, Issue
-from orchestration.returns.readers import (KIND_ZH, ZIP_MAGIC, NotReadable, Row, Sheet, extension_matches,
-                                           read_calamine, read_text, sniff)
+from orchestration.returns.readers import (
+    KIND_ZH,
+    ZIP_MAGIC,
+    NotReadable,
+    Row,
+    Sheet,
+    extension_matches,
+    read_calamine,
+    read_text,
+    sniff,
+)
 from orchestration.returns.rules import catalogue
 from orchestration.returns.settings import ValidationSettings
 from orchestration.returns.values import clean_text, is_placeholder, is_withdrawal, parse_number
@@ -49,7 +58,7 @@ def _label(cell: str) -> tuple[str, str] | None:
     """A metadata label cell -> (label, value typed in the same cell, e.g. 填报单位：南昌县)."""
     for label in sorted(layout.META_LABELS, key=len, reverse=True):
         if cell.startswith(label):
-            rest = cell[len(label):]
+            rest = cell[len(label) :]
             if not rest or rest[0] in ":：":
                 return label, rest.lstrip(":：").strip()
     return None
@@ -67,7 +76,7 @@ def _meta(rows: list[Row]) -> dict[str, str]:
                 continue
             label, value = labelled
             if not value:
-                following = next((v for v in cells[i + 1:] if v), "")
+                following = next((v for v in cells[i + 1 :] if v), "")
                 value = "" if _label(following) else following
             found[label] = value
     return found
@@ -93,8 +102,7 @@ def _header(rows: list[Row], header_at: int) -> tuple[list[str], int]:
     if any(cell in _HEADER_LABELS for cell in below):
         width = max(len(labels), len(below))
         labels += [""] * (width - len(labels))
-        labels = [below[i] if i < len(below) and below[i] in _HEADER_LABELS else labels[i]
-                  for i in range(width)]
+        labels = [below[i] if i < len(below) and below[i] in _HEADER_LABELS else labels[i] for i in range(width)]
         return labels, header_at + 2
     return labels, header_at + 1
 
@@ -119,16 +127,18 @@ def _data_rows(sheet: Sheet, header_at: int) -> list[dict[str, object]]:
         value_text = clean_text(value_cell)
         percent = (offset, col.get(layout.COL_VALUE, -1)) in sheet.percent_cells
         formula = sheet.formulas.get((offset, col.get(layout.COL_VALUE, -1)), "")
-        records.append({
-            "source_row": offset,
-            "unit_text": clean_text(cell(layout.COL_TARGET_UNIT_CODE)),
-            "indicator_code": clean_text(cell(layout.COL_INDICATOR_CODE)).upper(),
-            "value_text": value_text,
-            "value": parse_number(value_cell, percent_format=percent),
-            "placeholder": is_placeholder(value_text),
-            "withdrawn": is_withdrawal(value_text),
-            "formula": formula,
-        })
+        records.append(
+            {
+                "source_row": offset,
+                "unit_text": clean_text(cell(layout.COL_TARGET_UNIT_CODE)),
+                "indicator_code": clean_text(cell(layout.COL_INDICATOR_CODE)).upper(),
+                "value_text": value_text,
+                "value": parse_number(value_cell, percent_format=percent),
+                "placeholder": is_placeholder(value_text),
+                "withdrawn": is_withdrawal(value_text),
+                "formula": formula,
+            }
+        )
     return records
 
 
@@ -170,7 +180,8 @@ def _entity_declaring_member(data: bytes) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for info in archive.infolist():
                 if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _ENTITY_DECLARATION.search(
-                        archive.read(info).replace(b"\0", b"")):
+                    archive.read(info).replace(b"\0", b"")
+                ):
                     return info.filename
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error, NotImplementedError):
         return None  # a damaged member: reading reports the file as unreadable
@@ -204,14 +215,18 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
         else:
             sheets = read_text(data)
     except NotReadable as refused:
-        return ParsedReturn(file_name=file_name, issues=[Issue(refused.rule, ERROR, refused.message_zh,
-                                                               refused.fix_zh)])
+        return ParsedReturn(
+            file_name=file_name, issues=[Issue(refused.rule, ERROR, refused.message_zh, refused.fix_zh)]
+        )
     except Exception as error:  # noqa: BLE001 - any reader failure is a notice, never a traceback
         if "password" in type(error).__name__.lower() or "password" in str(error).lower():
             return _structural(file_name, "password_protected")
         return _structural(file_name, "unreadable")
-    notes = [] if extension_matches(kind, suffix) else [
-        catalogue().issue("wrong_extension", suffix=suffix or "无", kind_zh=KIND_ZH[kind])]
+    notes = (
+        []
+        if extension_matches(kind, suffix)
+        else [catalogue().issue("wrong_extension", suffix=suffix or "无", kind_zh=KIND_ZH[kind])]
+    )
     chosen = _data_sheet(sheets)
     if chosen is None:
         return _structural(file_name, "no_header", column=layout.COL_INDICATOR_CODE)
@@ -221,16 +236,18 @@ def parse_return(file_name: str, data: bytes, settings: ValidationSettings) -> P
     parsed = ParsedReturn(
         file_name=file_name,
         sheet=sheet.name,
-        return_type=(layout.RETURN_TYPE_EVALUATION if layout.COL_TARGET_UNIT_CODE in header
-                     else layout.RETURN_TYPE_UNIT),
+        return_type=(
+            layout.RETURN_TYPE_EVALUATION if layout.COL_TARGET_UNIT_CODE in header else layout.RETURN_TYPE_UNIT
+        ),
         submitter_text=meta.get(layout.META_UNIT_CODE) or meta.get(layout.META_UNIT_NAME, ""),
         period_text=meta.get(layout.META_PERIOD, ""),
         template_version=meta.get(layout.META_TEMPLATE, ""),
         notes=notes,
     )
     if layout.COL_VALUE not in header:
-        parsed.issues.append(catalogue().issue("no_value_column", column=layout.COL_VALUE, sheet=sheet.name,
-                                               source_row=header_at + 1))
+        parsed.issues.append(
+            catalogue().issue("no_value_column", column=layout.COL_VALUE, sheet=sheet.name, source_row=header_at + 1)
+        )
         return parsed
     parsed.rows = _data_rows(sheet, header_at)
     if not parsed.rows:

@@ -60,7 +60,7 @@ def _ole_streams(data: bytes) -> set[str]:
 
     def sector(n: int) -> bytes:
         start = (n + 1) * sector_size
-        return data[start:start + sector_size]
+        return data[start : start + sector_size]
 
     fat: list[int] = []
     for n in fat_sectors:
@@ -73,15 +73,18 @@ def _ole_streams(data: bytes) -> set[str]:
         for at in range(0, len(block) - 127, 128):
             length = struct.unpack_from("<H", block, at + 64)[0]
             if 2 <= length <= 64:
-                names.add(block[at:at + length - 2].decode("utf-16-le", errors="replace"))
+                names.add(block[at : at + length - 2].decode("utf-16-le", errors="replace"))
         current = fat[current] if current < len(fat) else 0xFFFFFFFE
     return names
 
 
 def _macro_workbook() -> NotReadable:
     """A macro-enabled workbook is never taken in (its macros are never run either)."""
-    return NotReadable("macro_workbook", "这是启用宏的工作簿（.xlsm），含宏的文件不予受理",
-                       "请在 Excel 或 WPS 中「另存为」Excel 工作簿（*.xlsx，不含宏），用新文件重新报送")
+    return NotReadable(
+        "macro_workbook",
+        "这是启用宏的工作簿（.xlsm），含宏的文件不予受理",
+        "请在 Excel 或 WPS 中「另存为」Excel 工作簿（*.xlsx，不含宏），用新文件重新报送",
+    )
 
 
 def sniff(data: bytes, suffix: str) -> str:
@@ -89,8 +92,11 @@ def sniff(data: bytes, suffix: str) -> str:
     NotReadable, saying what the file is, for everything wuxing does not read."""
     head = data[:2048].lstrip()
     if suffix == ".et":
-        raise NotReadable("wps_et", "这是 WPS 表格专用格式（.et）的文件", "请在 WPS 中「文件 → 另存为」，文件类型选"
-                          "「Excel 工作簿（*.xlsx）」，用新文件重新报送")
+        raise NotReadable(
+            "wps_et",
+            "这是 WPS 表格专用格式（.et）的文件",
+            "请在 WPS 中「文件 → 另存为」，文件类型选「Excel 工作簿（*.xlsx）」，用新文件重新报送",
+        )
     if suffix in (".xlsm", ".xltm"):
         raise _macro_workbook()
     if data.startswith(ZIP_MAGIC):
@@ -105,18 +111,29 @@ def sniff(data: bytes, suffix: str) -> str:
         if "mimetype" in names and b"opendocument.spreadsheet" in data[:200]:
             return "ods"
         if "word/document.xml" in names:
-            raise NotReadable("not_a_spreadsheet", "这是 Word 文档（.docx），不是表格", "请把数据填入填报模板（.xlsx）后报送")
+            raise NotReadable(
+                "not_a_spreadsheet", "这是 Word 文档（.docx），不是表格", "请把数据填入填报模板（.xlsx）后报送"
+            )
         if "ppt/presentation.xml" in names:
-            raise NotReadable("not_a_spreadsheet", "这是 PowerPoint 演示文稿，不是表格", "请把数据填入填报模板（.xlsx）后报送")
-        raise NotReadable("not_a_spreadsheet", "这是一个压缩包（.zip），不是表格", "请解压后只报送其中的填报表（.xlsx）")
+            raise NotReadable(
+                "not_a_spreadsheet", "这是 PowerPoint 演示文稿，不是表格", "请把数据填入填报模板（.xlsx）后报送"
+            )
+        raise NotReadable(
+            "not_a_spreadsheet", "这是一个压缩包（.zip），不是表格", "请解压后只报送其中的填报表（.xlsx）"
+        )
     if data.startswith(OLE_MAGIC):
         streams = _ole_streams(data)
         if "EncryptedPackage" in streams or "EncryptionInfo" in streams:
-            raise NotReadable("password_protected", "工作簿设置了打开密码（已加密），无法读取",
-                              "请在 Excel 或 WPS 中「文件 → 信息 → 保护工作簿 → 用密码进行加密」清除密码"
-                              "（WPS：「文件 → 文档加密」），保存后重新报送")
+            raise NotReadable(
+                "password_protected",
+                "工作簿设置了打开密码（已加密），无法读取",
+                "请在 Excel 或 WPS 中「文件 → 信息 → 保护工作簿 → 用密码进行加密」清除密码"
+                "（WPS：「文件 → 文档加密」），保存后重新报送",
+            )
         if "WordDocument" in streams:
-            raise NotReadable("not_a_spreadsheet", "这是 Word 文档（.doc），不是表格", "请把数据填入填报模板（.xlsx）后报送")
+            raise NotReadable(
+                "not_a_spreadsheet", "这是 Word 文档（.doc），不是表格", "请把数据填入填报模板（.xlsx）后报送"
+            )
         if "Workbook" in streams or "Book" in streams:
             return "xls"
         raise NotReadable("unreadable", "这是 Office 复合文档，但其中没有工作簿", RESAVE)
@@ -125,11 +142,15 @@ def sniff(data: bytes, suffix: str) -> str:
     text_head = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
     lowered = text_head[:512].lower()
     if lowered.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"mime-version")) or b"<html" in lowered:
-        raise NotReadable("html_as_spreadsheet", "这是网页（HTML）文件，只是扩展名改成了表格（常见于从网站或系统"
-                          "「导出 Excel」得到的文件）", "请用 Excel 或 WPS 打开后「另存为」Excel 工作簿（*.xlsx），"
-                          "用新文件重新报送")
+        raise NotReadable(
+            "html_as_spreadsheet",
+            "这是网页（HTML）文件，只是扩展名改成了表格（常见于从网站或系统「导出 Excel」得到的文件）",
+            "请用 Excel 或 WPS 打开后「另存为」Excel 工作簿（*.xlsx），用新文件重新报送",
+        )
     if data.startswith(b"%PDF"):
-        raise NotReadable("not_a_spreadsheet", "这是 PDF 文件，不是表格", "请报送填报模板（.xlsx），不要报送扫描件或 PDF")
+        raise NotReadable(
+            "not_a_spreadsheet", "这是 PDF 文件，不是表格", "请报送填报模板（.xlsx），不要报送扫描件或 PDF"
+        )
     if data.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8")):
         raise NotReadable("not_a_spreadsheet", "这是图片，不是表格", "请报送填报模板（.xlsx），不要报送截图或照片")
     if suffix in (".xlsx", ".xls", ".ods"):
@@ -139,10 +160,20 @@ def sniff(data: bytes, suffix: str) -> str:
     return "csv"
 
 
-_KIND_SUFFIXES = {"xlsx": (".xlsx",), "xls": (".xls",), "ods": (".ods",),
-                  "csv": (".csv", ".txt"), "utf16_text": (".csv", ".txt")}
-KIND_ZH = {"xlsx": "Excel 工作簿（.xlsx）", "xls": "Excel 97-2003 工作簿（.xls）",
-           "ods": "OpenDocument 表格（.ods）", "csv": "文本（CSV）文件", "utf16_text": "Unicode 文本（制表符分隔）文件"}
+_KIND_SUFFIXES = {
+    "xlsx": (".xlsx",),
+    "xls": (".xls",),
+    "ods": (".ods",),
+    "csv": (".csv", ".txt"),
+    "utf16_text": (".csv", ".txt"),
+}
+KIND_ZH = {
+    "xlsx": "Excel 工作簿（.xlsx）",
+    "xls": "Excel 97-2003 工作簿（.xls）",
+    "ods": "OpenDocument 表格（.ods）",
+    "csv": "文本（CSV）文件",
+    "utf16_text": "Unicode 文本（制表符分隔）文件",
+}
 
 
 def extension_matches(kind: str, suffix: str) -> bool:
@@ -193,8 +224,13 @@ def _add_uncached_formulas(data: bytes, sheets: list[Sheet]) -> None:
         for r, row in enumerate(worksheet.iter_rows(), start=1):
             for c, cell in enumerate(row):
                 value = getattr(cell, "value", None)
-                if isinstance(value, str) and value.startswith("=") and r <= len(sheet.rows) \
-                        and c < len(sheet.rows[r - 1]) and sheet.rows[r - 1][c] in (None, ""):
+                if (
+                    isinstance(value, str)
+                    and value.startswith("=")
+                    and r <= len(sheet.rows)
+                    and c < len(sheet.rows[r - 1])
+                    and sheet.rows[r - 1][c] in (None, "")
+                ):
                     sheet.formulas[(r, c)] = value
     workbook.close()
 
@@ -228,21 +264,28 @@ _ATTR = re.compile(rb'\b([st])="([^"]*)"')
 def _xlsx_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
     """Per sheet, the (row, column) of number cells whose style has a percent format (built-in
     formats 9 and 10, or a custom format with %), read from styles.xml and the sheets' XML."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+        "p": "http://schemas.openxmlformats.org/package/2006/relationships",
+    }
     archive = zipfile.ZipFile(io.BytesIO(data))
     names = set(archive.namelist())
     percent_formats = {9, 10}
     styles: list[int] = []
     if "xl/styles.xml" in names:
         root = ElementTree.fromstring(archive.read("xl/styles.xml"))
-        percent_formats |= {int(f.get("numFmtId")) for f in root.iterfind("m:numFmts/m:numFmt", ns)
-                            if "%" in re.sub(r'"[^"]*"|\\.', "", f.get("formatCode", ""))}
+        percent_formats |= {
+            int(f.get("numFmtId"))
+            for f in root.iterfind("m:numFmts/m:numFmt", ns)
+            if "%" in re.sub(r'"[^"]*"|\\.', "", f.get("formatCode", ""))
+        }
         styles = [int(xf.get("numFmtId", "0")) for xf in root.iterfind("m:cellXfs/m:xf", ns)]
     percent_styles = {str(i).encode() for i, fmt in enumerate(styles) if fmt in percent_formats}
-    targets = {rel.get("Id"): rel.get("Target") for rel in ElementTree.fromstring(
-        archive.read("xl/_rels/workbook.xml.rels")).iterfind("p:Relationship", ns)}
+    targets = {
+        rel.get("Id"): rel.get("Target")
+        for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")).iterfind("p:Relationship", ns)
+    }
     found: dict[str, set[tuple[int, int]]] = {}
     for sheet in ElementTree.fromstring(archive.read("xl/workbook.xml")).iterfind("m:sheets/m:sheet", ns):
         target = targets.get(sheet.get(f"{{{ns['r']}}}id"), "")
@@ -288,8 +331,10 @@ def _xls_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:
     return found
 
 
-_ODS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-        "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0"}
+_ODS = {
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+}
 
 
 def _ods_percent_cells(data: bytes) -> dict[str, set[tuple[int, int]]]:

@@ -44,13 +44,22 @@ class Rule:
         kwargs = dict(self.kwargs or {})
         if self.value_types:
             types = list(self.value_types)
-            by_type = {"type": "comparison", "column": {"name": "value_type"},
-                       "operator": "==" if len(types) == 1 else "IN",
-                       "parameter": types[0] if len(types) == 1 else types}
+            by_type = {
+                "type": "comparison",
+                "column": {"name": "value_type"},
+                "operator": "==" if len(types) == 1 else "IN",
+                "parameter": types[0] if len(types) == 1 else types,
+            }
             given = kwargs.get("row_condition")
             kwargs["row_condition"] = by_type if given is None else {"type": "and", "conditions": [given, by_type]}
-        meta = {"rule": self.rule, "severity": self.severity, "scope": self.scope, "column_zh": self.column_zh,
-                "message_zh": self.message_zh, "fix_zh": self.fix_zh}
+        meta = {
+            "rule": self.rule,
+            "severity": self.severity,
+            "scope": self.scope,
+            "column_zh": self.column_zh,
+            "message_zh": self.message_zh,
+            "fix_zh": self.fix_zh,
+        }
         return {"type": self.expect, "kwargs": kwargs, "meta": meta, "severity": _GX_SEVERITY[self.severity]}
 
 
@@ -73,14 +82,22 @@ class Catalogue:
     value_types: dict[str, dict[str, str]]
 
     @classmethod
-    def load(cls, path: Path = EXPECTATIONS_DIR / CATALOGUE_FILE) -> "Catalogue":
+    def load(cls, path: Path = EXPECTATIONS_DIR / CATALOGUE_FILE) -> Catalogue:
         """Read and check the catalogue file."""
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        rules = tuple(Rule(**{**entry, "rule": entry.get("rule", entry["id"]),
-                              "return_kinds": (entry["return_kinds"] if entry["return_kinds"] == ALL_KINDS
-                                               else tuple(entry["return_kinds"])),
-                              "value_types": tuple(entry.get("value_types", ()))})
-                      for entry in spec["rules"])
+        rules = tuple(
+            Rule(
+                **{
+                    **entry,
+                    "rule": entry.get("rule", entry["id"]),
+                    "return_kinds": (
+                        entry["return_kinds"] if entry["return_kinds"] == ALL_KINDS else tuple(entry["return_kinds"])
+                    ),
+                    "value_types": tuple(entry.get("value_types", ())),
+                }
+            )
+            for entry in spec["rules"]
+        )
         ids = [r.id for r in rules]
         if len(ids) != len(set(ids)):
             raise ValueError(f"{path.name}: duplicate rule ids")
@@ -95,8 +112,7 @@ class Catalogue:
         value_seen pass through to the Issue)."""
         rule = self.rule(rule_id)
         where = {k: fields.pop(k) for k in ("sheet", "source_row", "value_seen") if k in fields}
-        return Issue(rule.rule, rule.severity, rule.message_zh.format(**fields), rule.fix_zh.format(**fields),
-                     **where)
+        return Issue(rule.rule, rule.severity, rule.message_zh.format(**fields), rule.fix_zh.format(**fields), **where)
 
     @property
     def suite_for_kind(self) -> dict[str, str]:
@@ -112,8 +128,11 @@ class Catalogue:
         """A GX suite as a dict (name, meta, expectations), in catalogue order."""
         spec = self.suites[name]
         kind = spec.get("return_kind")
-        chosen = [r for r in self.rules if r.expect and (
-            r.severity == WARNING if kind is None else r.severity == ERROR and r.applies_to(kind))]
+        chosen = [
+            r
+            for r in self.rules
+            if r.expect and (r.severity == WARNING if kind is None else r.severity == ERROR and r.applies_to(kind))
+        ]
         meta = {k: v for k, v in spec.items() if k.startswith("description")}
         return {"name": name, "meta": meta, "expectations": [r.expectation() for r in chosen]}
 
@@ -123,8 +142,11 @@ class Catalogue:
         whole = False
         for rule in self.rules:
             kwargs = rule.kwargs or {}
-            if (value_type not in rule.value_types or rule.severity != ERROR
-                    or kwargs.get("column") not in _VALUE_COLUMNS):
+            if (
+                value_type not in rule.value_types
+                or rule.severity != ERROR
+                or kwargs.get("column") not in _VALUE_COLUMNS
+            ):
                 continue
             if kwargs["column"] == "value_fraction":
                 whole = True

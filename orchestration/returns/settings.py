@@ -38,7 +38,7 @@ class ValidationSettings:
     periods: dict[str, Period]
 
     @classmethod
-    def load(cls, expectations_dir: Path = EXPECTATIONS_DIR, seeds_dir: Path = SEEDS_DIR) -> "ValidationSettings":
+    def load(cls, expectations_dir: Path = EXPECTATIONS_DIR, seeds_dir: Path = SEEDS_DIR) -> ValidationSettings:
         """Read the settings file (keys in a `validation_settings.json` of the framework folder
         override it) and the period calendar. The part <= whole pairs are the settings' own plus
         every tolerated count with its deduction item in the framework's framework_indicators.csv."""
@@ -46,10 +46,15 @@ class ValidationSettings:
         if (seeds_dir / SETTINGS_FILE).is_file():
             spec |= json.loads((seeds_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
         calendar = pd.read_csv(seeds_dir / "periods.csv", dtype=str, keep_default_na=False)
-        periods = {row.period: Period(row.period, date.fromisoformat(row.start_date),
-                                      date.fromisoformat(row.deadline),
-                                      date.fromisoformat(row.closed_on) if row.closed_on else None)
-                   for row in calendar.itertuples()}
+        periods = {
+            row.period: Period(
+                row.period,
+                date.fromisoformat(row.start_date),
+                date.fromisoformat(row.deadline),
+                date.fromisoformat(row.closed_on) if row.closed_on else None,
+            )
+            for row in calendar.itertuples()
+        }
         return cls(
             template_versions=tuple(spec["template_versions"]),
             max_file_bytes=int(spec["max_file_bytes"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 import pandas as pd
@@ -36,7 +36,7 @@ class CurrentValues:
     by_return: dict[tuple[str, str], dict[Key, datetime]] = field(default_factory=lambda: defaultdict(dict))
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection) -> "CurrentValues":
+    def load(cls, con: duckdb.DuckDBPyConnection) -> CurrentValues:
         """The current values recorded in the warehouse's raw tables."""
         current = cls()
         for submitter, period, unit, indicator, received in con.execute(_CURRENT_SQL).fetchall():
@@ -48,8 +48,9 @@ class CurrentValues:
         """(submitter, period) pairs with an accepted return."""
         return {pair for pair, values in self.by_return.items() if values}
 
-    def summary(self, submitter: str | None, period: str | None, return_type: str | None,
-                values: pd.DataFrame) -> str | None:
+    def summary(
+        self, submitter: str | None, period: str | None, return_type: str | None, values: pd.DataFrame
+    ) -> str | None:
         """The receipt line saying what this return replaces and what stays (None for a first return)."""
         earlier = self.by_return.get((submitter, period)) if submitter and period else None
         if not earlier:
@@ -73,11 +74,17 @@ class CurrentValues:
             line += "；此前报送的数据已全部被本表替代"
         return line
 
-    def add(self, submitter: str | None, period: str | None, return_type: str | None,
-            values: pd.DataFrame, received_at: datetime) -> None:
+    def add(
+        self,
+        submitter: str | None,
+        period: str | None,
+        return_type: str | None,
+        values: pd.DataFrame,
+        received_at: datetime,
+    ) -> None:
         """Record an accepted return of the batch, so a later one in the batch is compared with it."""
         if submitter and period:
-            at = received_at.astimezone(timezone.utc).replace(tzinfo=None) if received_at.tzinfo else received_at
+            at = received_at.astimezone(UTC).replace(tzinfo=None) if received_at.tzinfo else received_at
             for key in _keys(submitter, return_type, values):
                 self.by_return[(submitter, period)][key] = at
 

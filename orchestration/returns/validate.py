@@ -63,8 +63,13 @@ class SuiteRun:
 class ReturnValidator:
     """Validates batches of parsed returns: identify each, check the batch, then warn on the accepted."""
 
-    def __init__(self, reference: Reference, settings: ValidationSettings | None = None,
-                 rules: Catalogue | None = None, docs_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        reference: Reference,
+        settings: ValidationSettings | None = None,
+        rules: Catalogue | None = None,
+        docs_dir: Path | None = None,
+    ) -> None:
         """`docs_dir`: keep each run's results and build GX Data Docs there (the pipeline does);
         None validates in memory only (`wuxing validate`)."""
         self.reference = reference
@@ -91,9 +96,13 @@ class ReturnValidator:
         """A GX suite built from the rule catalogue."""
         return self.checker.suite(name)
 
-    def validate(self, parsed: list[ParsedReturn], landed: list[date],
-                 history: pd.DataFrame | None = None,
-                 reported: set[tuple[str, str]] | None = None) -> tuple[list[Verdict], list[SuiteRun]]:
+    def validate(
+        self,
+        parsed: list[ParsedReturn],
+        landed: list[date],
+        history: pd.DataFrame | None = None,
+        reported: set[tuple[str, str]] | None = None,
+    ) -> tuple[list[Verdict], list[SuiteRun]]:
         """Verdicts for a batch of parsed returns (same order; `landed` is the day each file landed)
         and a summary per suite run. `history` holds earlier accepted values (HISTORY_COLUMNS);
         `reported` the (submitter, period) pairs with an earlier accepted return."""
@@ -109,9 +118,11 @@ class ReturnValidator:
         everything = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
         if frames:
             rejected = {k for k, v in issues.items() if any(i.severity == ERROR for i in v)}
-            warnings = warning_frame(everything[~everything.file_key.isin(rejected)],
-                                     history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS),
-                                     self.settings)
+            warnings = warning_frame(
+                everything[~everything.file_key.isin(rejected)],
+                history if history is not None else pd.DataFrame(columns=HISTORY_COLUMNS),
+                self.settings,
+            )
             if len(warnings):
                 runs.append(self._run(WARNINGS_SUITE, warnings, issues))
         return self._verdicts(parsed, everything, issues), runs
@@ -123,24 +134,36 @@ class ReturnValidator:
         for key, found_issues in found.items():
             issues.setdefault(key, []).extend(found_issues)
         return SuiteRun(
-            suite=suite_name, returns=frame.file_key.nunique(), rows=len(frame),
+            suite=suite_name,
+            returns=frame.file_key.nunique(),
+            rows=len(frame),
             expectations=len(result.results),
-            failed_expectations=sorted({r.expectation_config.meta["rule"] for r in result.results
-                                        if not r.success}),
-            flagged_returns=len(found), result=result)
+            failed_expectations=sorted({r.expectation_config.meta["rule"] for r in result.results if not r.success}),
+            flagged_returns=len(found),
+            result=result,
+        )
 
-    def _verdicts(self, parsed: list[ParsedReturn], everything: pd.DataFrame,
-                  issues: dict[int, list[Issue]]) -> list[Verdict]:
+    def _verdicts(
+        self, parsed: list[ParsedReturn], everything: pd.DataFrame, issues: dict[int, list[Issue]]
+    ) -> list[Verdict]:
         """One verdict per parsed return: its identity, values and issues in notice order."""
-        rows_by_file = (dict(iter(everything[everything.source_row.notna()].groupby("file_key", sort=False)))
-                        if len(everything) else {})
+        rows_by_file = (
+            dict(iter(everything[everything.source_row.notna()].groupby("file_key", sort=False)))
+            if len(everything)
+            else {}
+        )
         verdicts = []
         for key, item in enumerate(parsed):
             submitter, period = self.identifier.identity(item)
-            verdicts.append(Verdict(
-                return_type=item.return_type, submitter_code=submitter or None, period=period or None,
-                values=_values(rows_by_file.get(key)),
-                issues=item.issues + sorted(item.notes + issues.get(key, []), key=_issue_order)))
+            verdicts.append(
+                Verdict(
+                    return_type=item.return_type,
+                    submitter_code=submitter or None,
+                    period=period or None,
+                    values=_values(rows_by_file.get(key)),
+                    issues=item.issues + sorted(item.notes + issues.get(key, []), key=_issue_order),
+                )
+            )
         return verdicts
 
 

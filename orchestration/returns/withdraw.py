@@ -15,8 +15,15 @@ from orchestration.returns.writer import write_return
 WITHDRAWAL = sorted(WITHDRAWAL_MARKS)[0]  # the mark written into the cell
 
 
-def write_withdrawal(landing: Path, reference: Reference, submitter: str, period: str,
-                     indicators: list[str], units: list[str], reason: str) -> Path:
+def write_withdrawal(
+    landing: Path,
+    reference: Reference,
+    submitter: str,
+    period: str,
+    indicators: list[str],
+    units: list[str],
+    reason: str,
+) -> Path:
     """Write the withdrawal of `indicators` (for each of `units` when the submitter is an evaluator)
     into landing/; ValueError for an unknown code or an evaluator without units."""
     names = reference.unit_name
@@ -35,10 +42,16 @@ def write_withdrawal(landing: Path, reference: Reference, submitter: str, period
     rows = []
     for code in indicators:
         name, uom = catalogue.loc[code, "indicator_name_zh"], catalogue.loc[code, "unit_of_measure"]
-        for unit in (units if evaluation else [None]):
+        for unit in units if evaluation else [None]:
             target = [unit, names[unit]] if evaluation else []
             rows.append([len(rows) + 1, *target, code, name, uom, WITHDRAWAL, note])
     stamp = datetime.now(BEIJING).strftime("%Y%m%d%H%M%S")
     return_type = layout.RETURN_TYPE_EVALUATION if evaluation else layout.RETURN_TYPE_UNIT
-    return write_return(landing / f"{submitter}_{period}_{WITHDRAWAL}_{stamp}.csv", return_type, submitter,
-                        names[submitter], period, rows)
+    return write_return(
+        landing / f"{submitter}_{period}_{WITHDRAWAL}_{stamp}.csv",
+        return_type,
+        submitter,
+        names[submitter],
+        period,
+        rows,
+    )

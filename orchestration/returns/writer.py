@@ -7,7 +7,7 @@ import io
 import unicodedata
 import zipfile
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -39,9 +39,14 @@ def _display_width(value: Cell) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def return_grid(return_type: str, submitter_code: str, submitter_name: str, period: str,
-                rows: Sequence[Sequence[Cell]],
-                signature: tuple[str, str, str] = ("", "", "")) -> list[list[Cell]]:
+def return_grid(
+    return_type: str,
+    submitter_code: str,
+    submitter_name: str,
+    period: str,
+    rows: Sequence[Sequence[Cell]],
+    signature: tuple[str, str, str] = ("", "", ""),
+) -> list[list[Cell]]:
     """The full grid of a return, title row to signature row, as lists of cells."""
     person, phone, date = signature
     sign = [f"{label}：{text}" for label, text in zip(layout.SIGNATURE_LABELS, (person, phone, date))]
@@ -56,10 +61,17 @@ def return_grid(return_type: str, submitter_code: str, submitter_name: str, peri
     ]
 
 
-def write_return(path: Path, return_type: str, submitter_code: str, submitter_name: str,
-                 period: str, rows: Sequence[Sequence[Cell]],
-                 signature: tuple[str, str, str] = ("", "", ""),
-                 encoding: str = "utf-8-sig", stamp: datetime | None = None) -> Path:
+def write_return(
+    path: Path,
+    return_type: str,
+    submitter_code: str,
+    submitter_name: str,
+    period: str,
+    rows: Sequence[Sequence[Cell]],
+    signature: tuple[str, str, str] = ("", "", ""),
+    encoding: str = "utf-8-sig",
+    stamp: datetime | None = None,
+) -> Path:
     """Write one return to `path`; the suffix picks the format (.xlsx, or .csv in `encoding`).
 
     `stamp` fixes the times stored inside an .xlsx, making its bytes reproducible."""
@@ -106,7 +118,7 @@ def _write_xlsx(path: Path, grid: list[list[Cell]], stamp: datetime | None) -> N
     if stamp is None:
         workbook.save(path)
         return
-    stamp_utc = stamp.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    stamp_utc = stamp.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     workbook.properties.created = workbook.properties.modified = stamp_utc
     buffer = io.BytesIO()
     ExcelWriter(workbook, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED)).save()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration.demo import generate_demo
@@ -26,11 +26,13 @@ def main(count: int) -> None:
         landing = Path(tmp) / "landing"
         landing.mkdir()
         files = sorted(generate_demo(landing, seed=2024, reference=reference).files)[:count]
-        submissions = [Submission(p.name, p.read_bytes(),
-                                  datetime.fromtimestamp(p.stat().st_mtime, timezone.utc)) for p in files]
+        submissions = [
+            Submission(p.name, p.read_bytes(), datetime.fromtimestamp(p.stat().st_mtime, UTC)) for p in files
+        ]
         validator = ReturnValidator(reference)
         started = time.perf_counter()
         import great_expectations  # noqa: F401  (import cost shown on its own)
+
         validator.context
         imports = time.perf_counter() - started
         started = time.perf_counter()
@@ -47,8 +49,10 @@ def main(count: int) -> None:
     print(f"returns: {n}  (xlsx {sum(s.file_name.endswith('.xlsx') for s in submissions)})")
     print(f"GX import + context (once): {imports:.2f} s")
     print(f"parse only:              {parsing:.2f} s   {1000 * parsing / n:.1f} ms/return")
-    print(f"parse + GX, in memory:   {in_memory:.2f} s   {1000 * in_memory / n:.1f} ms/return   "
-          f"{1000 * in_memory / n:.1f} s per 1,000")
+    print(
+        f"parse + GX, in memory:   {in_memory:.2f} s   {1000 * in_memory / n:.1f} ms/return   "
+        f"{1000 * in_memory / n:.1f} s per 1,000"
+    )
     print(f"parse + GX + Data Docs:  {with_docs:.2f} s   {1000 * with_docs / n:.1f} ms/return")
 
 
