@@ -31,5 +31,4 @@ def model(dbt, session):
         ratios = group.pivot(index="unit_code", columns="indicator_code", values="ratio")
         rows.append((*key, *first_pc_share(ratios)))
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    return frame.astype({"n_indicators": "int64", "n_complete_units": "int64",
-                         "first_pc_share": "float64"})
+    return frame.astype({"n_indicators": "int64", "n_complete_units": "int64", "first_pc_share": "float64"})
