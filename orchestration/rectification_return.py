@@ -315,8 +315,8 @@ def validate_rectification(
             )
         ], None
     frame = _frame(parsed, landed)
-    validator.parameters["open_ledger_keys"] = sorted(open_keys)  # this suite's own parameter
-    result = validator.run_suite(SUITE, frame)
+    validator.checker.parameters["open_ledger_keys"] = sorted(open_keys)  # this suite's own parameter
+    result = validator.checker.run(SUITE, frame)
     failed = [o.expectation_config.meta["rule"] for o in result.results if not o.success]
     issues = _issues(result, frame)
     return issues, SuiteRun(SUITE, 1, len(frame), len(result.results), failed, int(bool(failed)), result)
@@ -356,8 +356,11 @@ def take_rectification_returns(
         open_keys = _open_keys(con)
     rest, verdicts, runs = [], {}, []
     for item in items:
-        data = item.read()
-        parsed = read_rectification(item.file_name, data)
+        try:
+            data = item.read()
+            parsed = read_rectification(item.file_name, data)
+        except Exception:  # unreadable or unparsable: the general intake's fault boundary refuses it
+            parsed = None
         if parsed is None:
             rest.append(item)
             continue

@@ -15,7 +15,7 @@ from tests.ops_helpers import copy_home
 from tests.shared_demo import DemoRun
 
 # No appeal or ledger item in the demo data (no period is final): these marts are published empty.
-EMPTY_IN_DEMO = {"mart_appeals", "fct_rectification_items", "mart_rectification_status"}
+EMPTY_IN_DEMO = {"mart_appeals", "fct_rectification_items", "mart_rectification_status", "mart_overdue_deductions"}
 
 
 def test_run_succeeds_and_publishes_every_mart(demo_run):
@@ -204,13 +204,17 @@ def test_dbt_build_ran_data_tests_green_and_no_unit_tests(demo_run):
 
     from orchestration.defs.dbt import dbt_target
 
-    by_kind = defaultdict(list)
+    by_kind, warned = defaultdict(list), set()
     for models in ("reference", "periods"):
         results = json.loads((dbt_target(demo_run.home, models) / "run_results.json").read_text())["results"]
         for result in results:
             by_kind[result["unique_id"].split(".")[0]].append(result["status"])
+            if result["status"] == "warn":
+                warned.add(result["unique_id"].split(".")[2])
     assert by_kind["unit_test"] == []
-    assert len(by_kind["test"]) >= 100 and set(by_kind["test"]) == {"pass"}
+    assert len(by_kind["test"]) >= 100 and set(by_kind["test"]) <= {"pass", "warn"}
+    # the demo's random values correlate negatively with some dimensions: the audit's warning (issue 18)
+    assert warned <= {"indicators_correlate_with_their_dimension"}
     assert set(by_kind["model"]) == {"success"}
 
 
