@@ -37,10 +37,7 @@ scoped as (
                                                                         as rescale_a,
         coalesce(params.composite_rescale_b, case params.composite_rescale when 'zscore' then 10 else 100 end)
                                                                         as rescale_b,
-        case coalesce(params.normalisation_scope, 'peer_group')
-            when 'tier' then 'tier:' || runs.tier
-            when 'all' then 'all'
-            else 'peer_group:' || runs.peer_group end                    as scope_key
+        {{ scope_key('params.normalisation_scope', 'runs.tier', 'runs.peer_group') }} as scope_key
     from root_scores
     inner join runs
         on runs.unit_code = root_scores.unit_code
@@ -68,8 +65,7 @@ scope_statistics as (
         any_value(scope_means.scope_mean)                               as scope_mean,
         any_value(scope_means.scope_min)                                as scope_min,
         any_value(scope_means.scope_max)                                as scope_max,
-        sqrt(sum((scoped.composite_score - scope_means.scope_mean) ^ 2 order by scoped.unit_code)
-             / nullif(count(*) - case when any_value(scoped.zscore_sd) = 'sample' then 1 else 0 end, 0))
+        {{ ordered_sd('scoped.composite_score', 'scope_means.scope_mean', 'scoped.unit_code', 'scoped.zscore_sd') }}
                                                                         as scope_sd
     from scoped
     inner join scope_means

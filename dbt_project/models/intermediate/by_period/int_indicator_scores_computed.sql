@@ -41,10 +41,8 @@ grid_scoped as (
         grid.*,
         params.zscore_sd,
         coalesce(grid.normalisation_scope, params.normalisation_scope, 'peer_group') as scope,
-        case coalesce(grid.normalisation_scope, params.normalisation_scope, 'peer_group')
-            when 'tier' then 'tier:' || grid.tier
-            when 'all' then 'all'
-            else 'peer_group:' || grid.peer_group end                    as scope_key
+        {{ scope_key('coalesce(grid.normalisation_scope, params.normalisation_scope)', 'grid.tier',
+                     'grid.peer_group') }}                               as scope_key
     from grid
     left join params
         on params.framework_version = grid.framework_version
@@ -71,9 +69,8 @@ scope_deviations as (
     select
         grid_flagged.framework_version, grid_flagged.period, grid_flagged.indicator_code, grid_flagged.scope_key,
         any_value(scope_means.peer_mean_goodness)                       as peer_mean_goodness,
-        sqrt(sum((grid_flagged.goodness - scope_means.peer_mean_goodness) ^ 2 order by grid_flagged.unit_code)
-             / nullif(count(*) - case when any_value(grid_flagged.zscore_sd) = 'sample' then 1 else 0 end, 0))
-                                                                        as peer_sd_goodness
+        {{ ordered_sd('grid_flagged.goodness', 'scope_means.peer_mean_goodness', 'grid_flagged.unit_code',
+                      'grid_flagged.zscore_sd') }}                       as peer_sd_goodness
     from grid_flagged
     inner join scope_means
         on scope_means.framework_version = grid_flagged.framework_version
