@@ -716,10 +716,11 @@ def cmd_uncertainty(args: argparse.Namespace) -> int:
     """Rank uncertainty and sensitivity of one quarter (mart_rank_uncertainty, mart_rank_sensitivity)."""
     from orchestration.periods import partition_keys
 
-    if args.period not in partition_keys():
+    home = _home(args)
+    if args.period not in partition_keys(home.framework):  # the home's own calendar (issue 13)
         print(f"未知期次 / unknown period: {args.period} (例 e.g. 2024Q3)", file=sys.stderr)
         return 2
-    return uncertainty_of(_home(args), args.period, args.replications, args.seed)
+    return uncertainty_of(home, args.period, args.replications, args.seed)
 
 
 def main(argv: list[str] | None = None) -> int:
